@@ -1,0 +1,111 @@
+//! Server functions of the CSV delivery: check (preview), store and history.
+
+use leptos::prelude::*;
+
+use super::{DeliveryPreview, DeliveryReceipt, DeliverySummary};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::super::store::{self, Channel, DeliveryMeta, Deliverer};
+    use super::super::validate::{KeyRepair, RawRecord};
+    use super::super::{csv_file, DeliveryCounts, DeliverySummary};
+    use crate::auth::server::{pool, require_role};
+    use crate::auth::{Role, SessionUser};
+    use crate::error::AppError;
+
+    /// Only submitters and the ZSK team deliver.
+    pub async fn deliverer() -> Result<(SessionUser, Deliverer), AppError> {
+        let user = require_role(&[Role::Submitter, Role::Admin]).await?;
+        let deliverer = match (user.role, user.organisation_id) {
+            (Role::Submitter, Some(org)) => Deliverer::Organisation(org),
+            (Role::Admin, _) => Deliverer::Admin,
+            _ => return Err(AppError::forbidden()),
+        };
+        Ok((user, deliverer))
+    }
+
+    /// Reads the uploaded text; the browser hands the file over as UTF-8.
+    pub fn read_rows(content: &str) -> Result<Vec<RawRecord>, AppError> {
+        if content.contains('\u{fffd}') {
+            return Err(AppError::Invalid(vec![super::super::Message::error(
+                None,
+                None,
+                None,
+                "Datei ist nicht UTF-8-kodiert; bitte als „CSV UTF-8“ speichern",
+            )]));
+        }
+        csv_file::read_counts_csv(content.as_bytes()).map_err(AppError::Invalid)
+    }
+
+    pub async fn check(content: String) -> Result<super::DeliveryPreview, AppError> {
+        let (_, deliverer) = deliverer().await?;
+        let rows = read_rows(&content)?;
+        store::preview(&pool()?, deliverer, &rows, KeyRepair::LeadingZero).await
+    }
+
+    pub async fn save(file_name: String, content: String) -> Result<super::DeliveryReceipt, AppError> {
+        let (user, deliverer) = deliverer().await?;
+        let rows = read_rows(&content)?;
+        let meta = DeliveryMeta {
+            deliverer,
+            organisation_id: user.organisation_id,
+            user_id: Some(user.id),
+            channel: Channel::Csv,
+            file_name: Some(file_name.as_str()).filter(|n| !n.is_empty()),
+        };
+        store::store(&pool()?, meta, &rows, KeyRepair::LeadingZero).await
+    }
+
+    pub async fn history() -> Result<Vec<DeliverySummary>, AppError> {
+        let (user, _) = deliverer().await?;
+        #[allow(clippy::type_complexity)]
+        let rows: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, i32, i32, i32, i32, i32)> =
+            sqlx::query_as(
+                "SELECT d.id, to_char(d.received_at AT TIME ZONE 'Europe/Berlin', 'DD.MM.YYYY HH24:MI'),
+                        d.channel::text, d.file_name, u.display_name, o.name,
+                        d.received, d.new_values, d.corrected, d.unchanged, d.rejected
+                 FROM delivery d
+                 LEFT JOIN app_user u ON u.id = d.user_id
+                 LEFT JOIN organisation o ON o.id = d.organisation_id
+                 WHERE $1::bigint IS NULL OR d.organisation_id = $1
+                 ORDER BY d.received_at DESC, d.id DESC
+                 LIMIT 200",
+            )
+            .bind(if user.role == Role::Admin { None } else { user.organisation_id })
+            .fetch_all(&pool()?)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, received_at, channel, file_name, user, organisation, received, new, corrected, unchanged, rejected)| {
+                let counts = DeliveryCounts {
+                    received: received as u32,
+                    new: new as u32,
+                    corrected: corrected as u32,
+                    unchanged: unchanged as u32,
+                    ignored: (received - rejected - new - corrected - unchanged).max(0) as u32,
+                    rejected: rejected as u32,
+                };
+                DeliverySummary { id, received_at, channel, file_name, user, organisation, counts }
+            })
+            .collect())
+    }
+}
+
+/// Checks a CSV of counts and shows what storing it would do.
+#[server(endpoint = "lieferung/pruefen")]
+pub async fn lieferung_pruefen(inhalt: String) -> Result<DeliveryPreview, AppError> {
+    crate::error::with_status(server::check(inhalt).await)
+}
+
+/// Stores a CSV of counts: all rows or, on any error, none.
+#[server(endpoint = "lieferung/speichern")]
+pub async fn lieferung_speichern(dateiname: String, inhalt: String) -> Result<DeliveryReceipt, AppError> {
+    crate::error::with_status(server::save(dateiname, inhalt).await)
+}
+
+/// The delivery history of the user's organisation (all, for the ZSK team).
+#[server(endpoint = "lieferungen")]
+pub async fn lieferungen() -> Result<Vec<DeliverySummary>, AppError> {
+    crate::error::with_status(server::history().await)
+}

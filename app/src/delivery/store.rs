@@ -1,0 +1,259 @@
+//! The one store step of every delivery: loads the master data the
+//! validator needs, classifies each record as new, correction or unchanged
+//! and stores a delivery in one transaction, keeping every accepted value in
+//! the history.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::validate::{KeyRepair, MasterData, RawRecord, Record, RegionRule, ServiceRule, Validation};
+use super::{DeliveryCounts, DeliveryPreview, DeliveryReceipt, PreviewRow, RowStatus};
+use crate::error::AppError;
+use crate::regions::RegionLevel;
+use crate::services::Granularity;
+
+/// Who delivers: an organisation's member, or the ZSK team acting for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deliverer {
+    Organisation(i64),
+    Admin,
+}
+
+/// The channel a delivery came by, as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Csv,
+    Form,
+    Api,
+    Demo,
+}
+
+impl Channel {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Form => "form",
+            Self::Api => "api",
+            Self::Demo => "demo",
+        }
+    }
+}
+
+/// Loads the services and regions a delivery is checked against.
+pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<MasterData, AppError> {
+    let services: Vec<(String, String, Option<Granularity>, i64)> =
+        sqlx::query_as("SELECT id, name, granularity, organisation_id FROM online_service")
+            .fetch_all(pool)
+            .await?;
+    let regions: Vec<(String, String, RegionLevel, String, Option<NaiveDate>)> =
+        sqlx::query_as("SELECT key, name, level, cell_key, valid_to FROM region").fetch_all(pool).await?;
+
+    let services = services
+        .into_iter()
+        .map(|(id, name, granularity, organisation_id)| {
+            let deliverable = match deliverer {
+                Deliverer::Admin => true,
+                Deliverer::Organisation(own) => own == organisation_id,
+            };
+            (id.clone(), ServiceRule { id, name, granularity, deliverable })
+        })
+        .collect();
+    let regions = regions
+        .into_iter()
+        .map(|(key, name, level, cell_key, valid_to)| (key.clone(), RegionRule { key, name, level, cell_key, valid_to }))
+        .collect();
+    Ok(MasterData { services, regions })
+}
+
+type CellKey = (String, String, NaiveDate);
+
+/// The stored values of the cells the records name.
+async fn current_values(
+    executor: impl sqlx::PgExecutor<'_>,
+    records: &[Record],
+    lock: bool,
+) -> Result<HashMap<CellKey, i64>, AppError> {
+    let services: Vec<&str> = records.iter().map(|r| r.service_id.as_str()).collect();
+    let regions: Vec<&str> = records.iter().map(|r| r.cell_key.as_str()).collect();
+    let months: Vec<NaiveDate> = records.iter().map(|r| r.month.first_day()).collect();
+    let sql = format!(
+        "SELECT t.service_id, t.region_key, t.month, t.count
+         FROM transaction_count t
+         JOIN unnest($1::text[], $2::text[], $3::date[]) AS k(service_id, region_key, month)
+           ON (t.service_id, t.region_key, t.month) = (k.service_id, k.region_key, k.month){}",
+        if lock { " FOR UPDATE OF t" } else { "" }
+    );
+    let rows: Vec<(String, String, NaiveDate, i64)> =
+        sqlx::query_as(&sql).bind(services).bind(regions).bind(months).fetch_all(executor).await?;
+    Ok(rows.into_iter().map(|(s, r, m, c)| ((s, r, m), c)).collect())
+}
+
+fn classify(records: &[Record], current: &HashMap<CellKey, i64>) -> Vec<PreviewRow> {
+    records
+        .iter()
+        .map(|record| {
+            let key = (record.service_id.clone(), record.cell_key.clone(), record.month.first_day());
+            let status = match current.get(&key) {
+                None => RowStatus::New,
+                Some(&old) if old == record.count => RowStatus::Unchanged,
+                Some(&old) => RowStatus::Correction { old },
+            };
+            PreviewRow {
+                line: record.line,
+                service_id: record.service_id.clone(),
+                region_key: record.region_key.clone(),
+                month: record.month,
+                count: record.count,
+                status,
+            }
+        })
+        .collect()
+}
+
+fn count_rows(received: usize, rows: &[PreviewRow], validation: &Validation) -> DeliveryCounts {
+    let mut counts = DeliveryCounts {
+        received: received as u32,
+        rejected: validation.rejected_lines.len() as u32,
+        ..DeliveryCounts::default()
+    };
+    for row in rows {
+        match row.status {
+            RowStatus::New => counts.new += 1,
+            RowStatus::Correction { .. } => counts.corrected += 1,
+            RowStatus::Unchanged => counts.unchanged += 1,
+        }
+    }
+    counts.ignored = counts.received - counts.rejected - rows.len() as u32;
+    counts
+}
+
+/// Validates raw rows and shows what storing them would do.
+pub async fn preview(
+    pool: &PgPool,
+    deliverer: Deliverer,
+    rows: &[RawRecord],
+    repair: KeyRepair,
+) -> Result<DeliveryPreview, AppError> {
+    let master = load_master_data(pool, deliverer).await?;
+    let validation = super::validate::validate(rows, &master, repair);
+    let current = current_values(pool, &validation.records, false).await?;
+    let preview_rows = classify(&validation.records, &current);
+    let counts = count_rows(rows.len(), &preview_rows, &validation);
+    Ok(DeliveryPreview { rows: preview_rows, messages: validation.messages, counts })
+}
+
+/// What is stored with a delivery besides its values.
+pub struct DeliveryMeta<'a> {
+    pub deliverer: Deliverer,
+    pub organisation_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub channel: Channel,
+    pub file_name: Option<&'a str>,
+}
+
+/// Validates and stores all rows in one transaction; any error stores nothing.
+pub async fn store(
+    pool: &PgPool,
+    meta: DeliveryMeta<'_>,
+    rows: &[RawRecord],
+    repair: KeyRepair,
+) -> Result<DeliveryReceipt, AppError> {
+    let master = load_master_data(pool, meta.deliverer).await?;
+    let validation = super::validate::validate(rows, &master, repair);
+    if validation.has_errors() {
+        tracing::warn!(
+            rejected = validation.rejected_lines.len(),
+            channel = meta.channel.as_db(),
+            "delivery rejected"
+        );
+        return Err(AppError::Invalid(validation.messages));
+    }
+
+    let mut tx = pool.begin().await?;
+    let current = current_values(&mut *tx, &validation.records, true).await?;
+    let classified = classify(&validation.records, &current);
+    let counts = count_rows(rows.len(), &classified, &validation);
+    let delivery_id = insert_delivery(&mut tx, &meta, counts).await?;
+    write_values(&mut tx, delivery_id, &validation.records, &classified).await?;
+    tx.commit().await?;
+
+    tracing::info!(
+        delivery.id = delivery_id,
+        channel = meta.channel.as_db(),
+        new = counts.new,
+        corrected = counts.corrected,
+        unchanged = counts.unchanged,
+        "delivery stored"
+    );
+    Ok(DeliveryReceipt { delivery_id, counts, messages: validation.messages })
+}
+
+async fn insert_delivery(
+    tx: &mut Transaction<'_, Postgres>,
+    meta: &DeliveryMeta<'_>,
+    counts: DeliveryCounts,
+) -> Result<i64, AppError> {
+    let id = sqlx::query_scalar(
+        "INSERT INTO delivery (organisation_id, user_id, channel, file_name, received, new_values, corrected, unchanged, rejected)
+         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(meta.organisation_id)
+    .bind(meta.user_id)
+    .bind(meta.channel.as_db())
+    .bind(meta.file_name)
+    .bind(counts.received as i32)
+    .bind(counts.new as i32)
+    .bind(counts.corrected as i32)
+    .bind(counts.unchanged as i32)
+    .bind(counts.rejected as i32)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+/// Upserts new and corrected values and records them in the history.
+pub async fn write_values(
+    tx: &mut Transaction<'_, Postgres>,
+    delivery_id: i64,
+    records: &[Record],
+    classified: &[PreviewRow],
+) -> Result<(), AppError> {
+    let changed: Vec<&Record> = records
+        .iter()
+        .zip(classified)
+        .filter(|(_, row)| row.status != RowStatus::Unchanged)
+        .map(|(record, _)| record)
+        .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let services: Vec<&str> = changed.iter().map(|r| r.service_id.as_str()).collect();
+    let regions: Vec<&str> = changed.iter().map(|r| r.cell_key.as_str()).collect();
+    let months: Vec<NaiveDate> = changed.iter().map(|r| r.month.first_day()).collect();
+    let values: Vec<i64> = changed.iter().map(|r| r.count).collect();
+
+    for chunk_start in (0..changed.len()).step_by(20_000) {
+        let end = (chunk_start + 20_000).min(changed.len());
+        sqlx::query(
+            "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) AS v(s, r, m, c)),
+             up AS (
+                INSERT INTO transaction_count (service_id, region_key, month, count, delivery_id)
+                SELECT s, r, m, c, $5 FROM v
+                ON CONFLICT (service_id, region_key, month)
+                DO UPDATE SET count = EXCLUDED.count, delivery_id = EXCLUDED.delivery_id
+             )
+             INSERT INTO transaction_count_history (service_id, region_key, month, count, delivery_id)
+             SELECT s, r, m, c, $5 FROM v",
+        )
+        .bind(&services[chunk_start..end])
+        .bind(&regions[chunk_start..end])
+        .bind(&months[chunk_start..end])
+        .bind(&values[chunk_start..end])
+        .bind(delivery_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

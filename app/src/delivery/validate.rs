@@ -1,0 +1,461 @@
+//! The one validation path of every delivery channel: raw cells in, checked
+//! records and line-numbered German messages out. Pure: the master data it
+//! checks against is handed in, so the browser preview, the server and the
+//! tests apply the same rules.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::count::parse_count;
+use super::month::Month;
+use crate::regions::{RegionKey, RegionKeyError, RegionLevel};
+use crate::services::Granularity;
+
+/// One row as delivered, every cell still text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    /// Physical line in the file (header = 1), or the index in a request.
+    pub line: u32,
+    pub service: String,
+    pub region: String,
+    pub month: String,
+    pub count: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A finding about the input, in German, naming where and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    pub severity: Severity,
+    pub line: Option<u32>,
+    pub column: Option<String>,
+    pub value: Option<String>,
+    pub text: String,
+}
+
+impl Message {
+    pub fn error(line: Option<u32>, column: Option<&str>, value: Option<&str>, text: impl Into<String>) -> Self {
+        Self::new(Severity::Error, line, column, value, text)
+    }
+
+    pub fn warning(line: Option<u32>, column: Option<&str>, value: Option<&str>, text: impl Into<String>) -> Self {
+        Self::new(Severity::Warning, line, column, value, text)
+    }
+
+    fn new(
+        severity: Severity,
+        line: Option<u32>,
+        column: Option<&str>,
+        value: Option<&str>,
+        text: impl Into<String>,
+    ) -> Self {
+        Self {
+            severity,
+            line,
+            column: column.map(str::to_owned),
+            value: value.map(str::to_owned),
+            text: text.into(),
+        }
+    }
+
+    /// "Zeile 3, Spalte Anzahl („12,5“): …"
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Some(line) = self.line {
+            out.push_str(&format!("Zeile {line}"));
+        }
+        if let Some(column) = &self.column {
+            out.push_str(&format!(", Spalte {column}"));
+        }
+        if let Some(value) = &self.value {
+            out.push_str(&format!(" („{value}“)"));
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&self.text);
+        out
+    }
+}
+
+/// What the validator needs to know about a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRule {
+    pub id: String,
+    pub name: String,
+    pub granularity: Option<Granularity>,
+    /// Whether the delivering party may deliver for this service.
+    pub deliverable: bool,
+}
+
+/// What the validator needs to know about a region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionRule {
+    pub key: String,
+    pub name: String,
+    pub level: RegionLevel,
+    /// The key counts are stored under (one territory, one cell).
+    pub cell_key: String,
+    pub valid_to: Option<NaiveDate>,
+}
+
+/// The master data a delivery is checked against.
+#[derive(Debug, Clone, Default)]
+pub struct MasterData {
+    pub services: HashMap<String, ServiceRule>,
+    pub regions: HashMap<String, RegionRule>,
+}
+
+/// How lenient the channel is with keys a spreadsheet turned into numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyRepair {
+    /// Files: restore one leading zero where that is the only reading.
+    LeadingZero,
+    /// APIs: keys are taken exactly as sent.
+    Exact,
+}
+
+/// A checked record, ready to classify and store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub line: u32,
+    pub service_id: String,
+    /// The delivered key in canonical form (AGS for an ARS).
+    pub region_key: String,
+    /// The stored cell (Berlin's Kreis and Gemeinde name the Land's cell).
+    pub cell_key: String,
+    pub month: Month,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Validation {
+    pub records: Vec<Record>,
+    pub messages: Vec<Message>,
+    /// Rows rejected with at least one error.
+    pub rejected_lines: Vec<u32>,
+}
+
+impl Validation {
+    pub fn has_errors(&self) -> bool {
+        self.messages.iter().any(|m| m.severity == Severity::Error)
+    }
+}
+
+pub const COL_SERVICE: &str = "Onlinedienst";
+pub const COL_REGION: &str = "Region";
+pub const COL_MONTH: &str = "Monat";
+pub const COL_COUNT: &str = "Anzahl";
+
+/// Checks every row against the rules and the master data.
+pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> Validation {
+    let mut out = Validation::default();
+    let mut seen: HashMap<(String, String, Month), (u32, i64)> = HashMap::new();
+
+    for row in rows {
+        let errors_before = out.messages.iter().filter(|m| m.severity == Severity::Error).count();
+        let record = check_row(row, master, repair, &mut out.messages);
+        let Some(record) = record else {
+            debug_assert!(out.messages.len() > errors_before);
+            out.rejected_lines.push(row.line);
+            continue;
+        };
+
+        let key = (record.service_id.clone(), record.cell_key.clone(), record.month);
+        match seen.get(&key) {
+            Some(&(first_line, first_count)) if first_count == record.count => {
+                out.messages.push(Message::warning(
+                    Some(row.line),
+                    None,
+                    None,
+                    format!("Zeile {} identisch mit Zeile {first_line}, ignoriert", row.line),
+                ));
+            }
+            Some(&(first_line, first_count)) => {
+                out.messages.push(Message::error(
+                    Some(row.line),
+                    None,
+                    None,
+                    format!(
+                        "Schlüssel ({}, {}, {}) doppelt: Zeile {first_line} = {first_count}, Zeile {} = {}",
+                        record.service_id, record.cell_key, record.month, row.line, record.count
+                    ),
+                ));
+                out.rejected_lines.push(row.line);
+            }
+            None => {
+                seen.insert(key, (row.line, record.count));
+                out.records.push(record);
+            }
+        }
+    }
+    out
+}
+
+fn check_row(row: &RawRecord, master: &MasterData, repair: KeyRepair, messages: &mut Vec<Message>) -> Option<Record> {
+    let line = Some(row.line);
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    let mut fail = |column: &str, value: &str, text: String| {
+        errors.push(Message::error(line, Some(column), Some(value), text));
+    };
+
+    let service_id = row.service.trim();
+    let service = if service_id.is_empty() {
+        fail(COL_SERVICE, service_id, "Wert fehlt: Onlinedienst-ID angeben".to_owned());
+        None
+    } else {
+        match master.services.get(service_id) {
+            None => {
+                fail(COL_SERVICE, service_id, format!("Onlinedienst „{service_id}“ ist unbekannt"));
+                None
+            }
+            Some(service) if !service.deliverable => {
+                fail(
+                    COL_SERVICE,
+                    service_id,
+                    format!("Onlinedienst „{service_id}“ gehört nicht zu Ihrer Organisation; Sie dürfen dafür nicht liefern"),
+                );
+                None
+            }
+            Some(service) => Some(service),
+        }
+    };
+
+    let month = match Month::parse(&row.month) {
+        Ok(month) => Some(month),
+        Err(text) => {
+            let text = if row.month.trim().is_empty() { "Wert fehlt: Monat angeben (JJJJ-MM)".to_owned() } else { text };
+            fail(COL_MONTH, row.month.trim(), text);
+            None
+        }
+    };
+
+    let count = match parse_count(&row.count) {
+        Ok(count) => Some(count),
+        Err(text) => {
+            fail(COL_COUNT, row.count.trim(), text);
+            None
+        }
+    };
+
+    let region = match parse_region(&row.region, repair) {
+        Ok((key, warning)) => match master.regions.get(key.as_str()) {
+            None => {
+                fail(COL_REGION, row.region.trim(), region_unknown_text(row.region.trim(), &key));
+                None
+            }
+            Some(region) => {
+                if let Some(warning) = warning {
+                    warnings.push(Message::warning(line, Some(COL_REGION), Some(row.region.trim()), warning));
+                }
+                Some(region)
+            }
+        },
+        Err(text) => {
+            fail(COL_REGION, row.region.trim(), text);
+            None
+        }
+    };
+
+    if let (Some(service), Some(region)) = (service, region) {
+        let granularity = service.granularity.unwrap_or(Granularity::Gemeinde);
+        if !granularity.allows(region.level) {
+            fail(
+                COL_REGION,
+                row.region.trim(),
+                format!(
+                    "{} wird {} geliefert; ein {}wert ist feiner als seine Granularität",
+                    service.id,
+                    granularity.report_label(),
+                    region.level.label()
+                ),
+            );
+        }
+    }
+    if let (Some(region), Some(month)) = (region, month) {
+        if let Some(valid_to) = region.valid_to {
+            if month.first_day() > valid_to {
+                fail(
+                    COL_REGION,
+                    row.region.trim(),
+                    format!(
+                        "Region {} ({}) besteht nur bis {}; für {} nicht gültig",
+                        region.key,
+                        region.name,
+                        valid_to.format("%d.%m.%Y"),
+                        month.label()
+                    ),
+                );
+            }
+        }
+    }
+
+    let ok = errors.is_empty();
+    messages.extend(errors);
+    messages.extend(warnings);
+    if !ok {
+        return None;
+    }
+    let (service, region, month, count) = (service?, region?, month?, count?);
+    Some(Record {
+        line: row.line,
+        service_id: service.id.clone(),
+        region_key: region.key.clone(),
+        cell_key: region.cell_key.clone(),
+        month,
+        count,
+    })
+}
+
+/// Parses a region cell; in files, restores a leading zero a spreadsheet
+/// dropped where the length allows only that reading (1, 4, 7 or 11 digits,
+/// first digit 1–9: a key of Länder 01–09).
+fn parse_region(text: &str, repair: KeyRepair) -> Result<(RegionKey, Option<String>), String> {
+    let text = text.trim();
+    let is_digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
+    if repair == KeyRepair::LeadingZero
+        && is_digits
+        && matches!(text.len(), 1 | 4 | 7 | 11)
+        && !text.starts_with('0')
+    {
+        let padded = format!("0{text}");
+        let key = RegionKey::parse(&padded).map_err(|e| e.to_string())?;
+        return Ok((key, Some(format!("Führende Null ergänzt: „{text}“ → „{padded}“"))));
+    }
+    RegionKey::parse(text).map(|key| (key, None)).map_err(|err| match err {
+        RegionKeyError::NotDigits if text.contains(['.', ',']) && text.chars().any(|c| c.is_ascii_digit()) => {
+            format!("{err}; die Tabellenkalkulation hat den Schlüssel als Zahl gespeichert – Spalte als Text exportieren")
+        }
+        RegionKeyError::BadLength(1) if text == "0" => {
+            format!("{err}; bundesweite Werte mit „DE“ angeben")
+        }
+        other => other.to_string(),
+    })
+}
+
+fn region_unknown_text(sent: &str, key: &RegionKey) -> String {
+    if key.as_str() == "00" {
+        return format!("Region „{sent}“ ist unbekannt; bundesweite Werte mit „DE“ angeben");
+    }
+    format!("Region „{}“ ist im Gebietsregister nicht vorhanden", key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn master() -> MasterData {
+        let mut master = MasterData::default();
+        for (id, granularity, deliverable) in [
+            ("DEMO-0001", None, true),
+            ("DEMO-0006", Some(Granularity::Land), true),
+            ("FREMD", None, false),
+        ] {
+            master.services.insert(
+                id.to_owned(),
+                ServiceRule { id: id.to_owned(), name: id.to_owned(), granularity, deliverable },
+            );
+        }
+        for (key, level, cell) in [
+            ("DE", RegionLevel::Bund, "DE"),
+            ("01", RegionLevel::Land, "01"),
+            ("01001", RegionLevel::Kreis, "01001"),
+            ("01001000", RegionLevel::Gemeinde, "01001000"),
+            ("11", RegionLevel::Land, "11"),
+            ("11000", RegionLevel::Kreis, "11"),
+            ("11000000", RegionLevel::Gemeinde, "11"),
+            ("14521430", RegionLevel::Gemeinde, "14521430"),
+        ] {
+            master.regions.insert(
+                key.to_owned(),
+                RegionRule { key: key.to_owned(), name: key.to_owned(), level, cell_key: cell.to_owned(), valid_to: None },
+            );
+        }
+        master
+    }
+
+    fn row(line: u32, service: &str, region: &str, month: &str, count: &str) -> RawRecord {
+        RawRecord {
+            line,
+            service: service.into(),
+            region: region.into(),
+            month: month.into(),
+            count: count.into(),
+        }
+    }
+
+    #[test]
+    fn valid_rows_become_records() {
+        let v = validate(&[row(2, "DEMO-0001", "01001000", "2024-01", "1.000")], &master(), KeyRepair::Exact);
+        assert!(!v.has_errors());
+        assert_eq!(v.records[0].count, 1000);
+    }
+
+    #[test]
+    fn leading_zero_is_repaired_in_files_only() {
+        let rows = [row(2, "DEMO-0001", "1001000", "2024-01", "5")];
+        let v = validate(&rows, &master(), KeyRepair::LeadingZero);
+        assert_eq!(v.records[0].region_key, "01001000");
+        assert!(v.messages[0].text.contains("Führende Null ergänzt"));
+        assert!(validate(&rows, &master(), KeyRepair::Exact).has_errors());
+    }
+
+    #[test]
+    fn every_bad_cell_is_named() {
+        let v = validate(&[row(3, "FREMD", "101000", "24-01", "-1")], &master(), KeyRepair::LeadingZero);
+        let columns: Vec<_> = v.messages.iter().map(|m| m.column.clone().unwrap()).collect();
+        assert_eq!(columns, ["Onlinedienst", "Monat", "Anzahl", "Region"]);
+        assert!(v.messages.iter().all(|m| m.line == Some(3)));
+        assert_eq!(v.rejected_lines, [3]);
+    }
+
+    #[test]
+    fn finer_than_granularity_is_refused() {
+        let v = validate(&[row(3, "DEMO-0006", "01001", "2024-06", "5")], &master(), KeyRepair::Exact);
+        assert!(v.messages[0].text.contains("feiner als seine Granularität"));
+        let v = validate(&[row(2, "DEMO-0006", "DE", "2024-06", "5")], &master(), KeyRepair::Exact);
+        assert!(!v.has_errors());
+    }
+
+    #[test]
+    fn one_territory_is_one_cell() {
+        let rows = [row(2, "DEMO-0001", "11", "2024-01", "5"), row(3, "DEMO-0001", "11000000", "2024-01", "6")];
+        let v = validate(&rows, &master(), KeyRepair::Exact);
+        assert!(v.messages[0].text.contains("doppelt"), "{:?}", v.messages);
+    }
+
+    #[test]
+    fn duplicates_conflict_or_are_ignored() {
+        let same = [
+            row(2, "DEMO-0001", "14521430", "2024-03", "40"),
+            row(4, "DEMO-0001 ", "145215115430", "2024-03", "40"),
+        ];
+        let v = validate(&same, &master(), KeyRepair::Exact);
+        assert!(!v.has_errors());
+        assert_eq!(v.records.len(), 1);
+        assert_eq!(v.messages[0].text, "Zeile 4 identisch mit Zeile 2, ignoriert");
+
+        let conflicting = [
+            row(2, "DEMO-0001", "14521430", "2024-03", "40"),
+            row(4, "DEMO-0001", "14521430 ", "2024-03", "44"),
+        ];
+        let v = validate(&conflicting, &master(), KeyRepair::Exact);
+        assert_eq!(v.messages[0].text, "Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt: Zeile 2 = 40, Zeile 4 = 44");
+    }
+
+    #[test]
+    fn spreadsheet_artefacts_get_hints() {
+        let v = validate(&[row(4, "DEMO-0001", "1001000.0", "2024-04", "1")], &master(), KeyRepair::LeadingZero);
+        assert!(v.messages[0].text.contains("Spalte als Text exportieren"));
+        let v = validate(&[row(5, "DEMO-0001", "0", "2024-04", "1")], &master(), KeyRepair::LeadingZero);
+        assert!(v.messages[0].text.contains("„DE“"), "{:?}", v.messages);
+    }
+}

@@ -1,0 +1,9 @@
+//! The ZSK server: configuration, database start-up and migrations, the HTTP
+//! router and the work behind the command-line subcommands.
+
+pub mod catalogue;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod http;
+pub mod regions;

@@ -1,0 +1,206 @@
+//! `zsk`: the ZSK server and its administrative commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use app::auth::Role;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use server::config::{DatabaseConfig, ServeConfig};
+use server::db::Database;
+use server::http::{router, server_function_paths, RouterOptions};
+
+#[derive(Parser)]
+#[command(name = "zsk", about = "Zentrale Statistik-Komponente", version)]
+struct Cli {
+    #[command(flatten)]
+    database: DatabaseConfig,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Starts the web server (with its own PostgreSQL unless DATABASE_URL is set).
+    Serve(ServeConfig),
+    /// Region register (Gemeindeverzeichnis GV100AD).
+    Regionen {
+        #[command(subcommand)]
+        command: RegionenCommand,
+    },
+    /// OZG/LeiKa catalogue.
+    Katalog {
+        #[command(subcommand)]
+        command: KatalogCommand,
+    },
+    /// User accounts.
+    Benutzer {
+        #[command(subcommand)]
+        command: BenutzerCommand,
+    },
+    /// Reports from the stored data.
+    Bericht {
+        #[command(subcommand)]
+        command: BerichtCommand,
+    },
+    /// Loads the demo data set (idempotent).
+    Demo {
+        /// Folder with report-2024-02/.
+        #[arg(long, default_value = "../shared/data")]
+        reference_dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionenCommand {
+    /// Imports a GV100AD file; regions missing from it are closed, never deleted.
+    Import {
+        file: PathBuf,
+        /// Gebietsstand of the file (JJJJ-MM-TT).
+        #[arg(long)]
+        stand: NaiveDate,
+    },
+}
+
+#[derive(Subcommand)]
+enum KatalogCommand {
+    /// Imports ozg_leistungen_2019.csv and leika_ozg_2019.csv from a folder.
+    Import {
+        #[arg(default_value = "../shared/data/catalogue")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenutzerCommand {
+    /// Creates a user (or updates one with the same login).
+    Anlegen {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// admin, submitter or reader.
+        #[arg(long, default_value = "admin")]
+        rolle: String,
+        /// Organisation name (submitter).
+        #[arg(long)]
+        organisation: Option<String>,
+        /// Region key of the reader's subtree (reader).
+        #[arg(long)]
+        region: Option<String>,
+        /// The password; read from ZSK_PASSWORT to keep it out of the shell history.
+        #[arg(long, env = "ZSK_PASSWORT", hide_env_values = true)]
+        passwort: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BerichtCommand {
+    /// The report's data-source table as CSV.
+    Datenquellen,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_sessions=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("Fehler: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let db = Database::open(&cli.database).await?;
+    let result = match cli.command {
+        Command::Serve(config) => serve(&db, config).await,
+        Command::Regionen { command: RegionenCommand::Import { file, stand } } => {
+            let summary = server::regions::import_regions(&db.pool, &file, stand).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Katalog { command: KatalogCommand::Import { dir } } => {
+            let summary = server::catalogue::import_catalogue(&db.pool, &dir).await?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Benutzer { command } => create_user(&db, command).await,
+        Command::Bericht { command: BerichtCommand::Datenquellen } => {
+            let rows = app::reports::server::datenquellen(&db.pool).await.map_err(|e| e.to_string())?;
+            print!("{}", app::reports::server::to_csv(&rows));
+            Ok(())
+        }
+        Command::Demo { reference_dir } => {
+            let summary = server::demo::load(&db.pool, &reference_dir).await?;
+            println!("{summary}");
+            Ok(())
+        }
+    };
+    db.close().await;
+    result
+}
+
+async fn serve(db: &Database, config: ServeConfig) -> Result<(), Box<dyn std::error::Error>> {
+    if config.demo {
+        let summary = server::demo::load(&db.pool, &config.reference_dir).await?;
+        tracing::info!("{summary}");
+    }
+    let paths = server_function_paths();
+    tracing::info!(count = paths.len(), paths = ?paths, "server functions registered");
+
+    let options = RouterOptions { secure_cookies: config.secure_cookies, max_body_bytes: config.max_body_bytes };
+    let app = router(db.pool.clone(), &config.site_root, &options);
+    let listener = tokio::net::TcpListener::bind(config.bind).await?;
+    println!("ZSK läuft auf http://{}", config.bind);
+    if config.demo {
+        println!("{}", server::demo::LOGIN_HINT);
+    }
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    tracing::info!("shutting down");
+}
+
+async fn create_user(db: &Database, command: BenutzerCommand) -> Result<(), Box<dyn std::error::Error>> {
+    let BenutzerCommand::Anlegen { login, name, rolle, organisation, region, passwort } = command;
+    let role = Role::parse(&rolle).ok_or("Rolle muss admin, submitter oder reader sein")?;
+    if passwort.chars().count() < 12 {
+        return Err("Das Passwort muss mindestens 12 Zeichen haben".into());
+    }
+    let organisation_id: Option<i64> = match (role, organisation) {
+        (Role::Submitter, Some(name)) => Some(
+            sqlx::query_scalar("SELECT id FROM organisation WHERE name = $1")
+                .bind(&name)
+                .fetch_optional(&db.pool)
+                .await?
+                .ok_or_else(|| format!("Organisation „{name}“ nicht gefunden"))?,
+        ),
+        (Role::Submitter, None) => return Err("Datenlieferanten brauchen --organisation".into()),
+        _ => None,
+    };
+    if role == Role::Reader && region.is_none() {
+        return Err("Leserollen brauchen --region".into());
+    }
+    let display_name = name.unwrap_or_else(|| login.clone());
+    app::auth::server::create_user(&db.pool, &login, &display_name, &passwort, role, organisation_id, region.as_deref())
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("Benutzer „{login}“ ({}) angelegt.", role.label());
+    Ok(())
+}
