@@ -33,11 +33,11 @@ impl std::str::FromStr for Secret {
 pub struct DatabaseConfig {
     /// PostgreSQL URL. Without it the server runs its own private cluster
     /// under the data folder.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
     pub database_url: Option<Secret>,
 
     /// Folder for the embedded PostgreSQL cluster and other local state.
-    #[arg(long, env = "ZSK_DATA_DIR", default_value = ".zsk")]
+    #[arg(long, env = "ZSK_DATA_DIR", default_value = ".zsk", global = true)]
     pub data_dir: PathBuf,
 }
 

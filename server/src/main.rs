@@ -160,7 +160,7 @@ async fn serve(db: &Database, config: ServeConfig) -> Result<(), Box<dyn std::er
     let options = RouterOptions { secure_cookies: config.secure_cookies, max_body_bytes: config.max_body_bytes };
     let app = router(db.pool.clone(), &config.site_root, &options);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
-    println!("ZSK läuft auf http://{}", config.bind);
+    println!("ZSK läuft auf http://{}", listener.local_addr()?);
     if config.demo {
         println!("{}", server::demo::LOGIN_HINT);
     }
