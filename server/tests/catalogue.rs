@@ -1,5 +1,5 @@
 //! Catalogue import into a real PostgreSQL database: a tiny fixture, and the
-//! 2019 catalogue from the shared reference data (`ZSK_DATA_DIR`, default
+//! 2019 catalogue from the shared reference data (`ZSK_DATA_DIR` or `ZSK_REFERENCE_DIR`, default
 //! `../shared/data` beside the workspace; skipped with a notice if absent).
 
 mod common;
@@ -14,6 +14,7 @@ fn fixture_dir() -> PathBuf {
 
 fn data_dir() -> PathBuf {
     std::env::var_os("ZSK_DATA_DIR")
+        .or_else(|| std::env::var_os("ZSK_REFERENCE_DIR"))
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
 }

@@ -21,6 +21,7 @@ fn fixture() -> PathBuf {
 
 fn data_dir() -> PathBuf {
     std::env::var_os("ZSK_DATA_DIR")
+        .or_else(|| std::env::var_os("ZSK_REFERENCE_DIR"))
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
 }
