@@ -3,16 +3,18 @@ import { defineConfig, devices } from '@playwright/test';
 // Browser tests of the ZSK web app against the real `zsk` server.
 //
 // The caller builds the server binary and the single-page app first:
-//   cargo build -p server --bin zsk   (ZSK_E2E_PROFILE=release for --release)
+//   cargo build -p server --bin zsk   (ZSK_BIN names another binary)
 //   trunk build                        (writes ../dist)
 // Each run starts the server on a fresh data folder (/tmp/zsk-e2e), so the
 // first start imports the region register and the demo data (~10 s).
 
-const profile = process.env.ZSK_E2E_PROFILE ?? 'debug';
-const referenceDir = process.env.ZSK_REFERENCE_DIR ?? '../../shared/data';
+// Run through `bash -c`: the shell fills in ZSK_BIN (the server binary)
+// and ZSK_REFERENCE_DIR (the official reference data) from the environment.
+// Settings that would point the server elsewhere (an outside database, no demo
+// users, Secure cookies over plain HTTP) are cleared for the test server.
 const serverCommand =
-  `rm -rf /tmp/zsk-e2e && ../target/${profile}/zsk --data-dir /tmp/zsk-e2e serve ` +
-  `--bind 127.0.0.1:8090 --site-root ../dist --reference-dir ${referenceDir}`;
+  'unset DATABASE_URL ZSK_DEMO ZSK_SECURE_COOKIES; rm -rf /tmp/zsk-e2e && ${ZSK_BIN:-../target/debug/zsk} --data-dir /tmp/zsk-e2e serve ' +
+  '--bind 127.0.0.1:8090 --site-root ../dist --reference-dir ${ZSK_REFERENCE_DIR:-../../shared/data}';
 
 export default defineConfig({
   testDir: './tests',

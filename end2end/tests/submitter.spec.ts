@@ -25,6 +25,17 @@ test.describe('Datenlieferant (EfA-Dienstleister)', () => {
     }
   });
 
+  test('fremder Onlinedienst (BAföG Digital) bleibt verschlossen', async ({ page, a11y }) => {
+    await page.goto('/dienste/bafoeg-digital');
+    await expect(page.getByRole('heading', { level: 1, name: 'Onlinedienst' })).toBeVisible();
+    await expect(page.getByRole('alert')).toBeVisible();
+    await expect(page.getByTestId('zusammenfassung')).toHaveCount(0);
+    await a11y('Onlinedienst BAföG Digital (Lieferant, verweigert)');
+
+    const response = await page.request.post('/api/dienst', { form: { id: 'bafoeg-digital' } });
+    expect(response.status(), await response.text()).toBe(403);
+  });
+
   test('liefert eine CSV-Datei und findet den Wert im Dashboard', async ({ page, a11y }) => {
     await openDeliveryPage(page);
     await a11y('Lieferung /lieferung');

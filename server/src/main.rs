@@ -123,19 +123,27 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let db = Database::open(&cli.database).await?;
     let result = match cli.command {
         Command::Serve(config) => serve(&db, config).await,
-        Command::Regionen { command: RegionenCommand::Import { file, stand } } => {
+        Command::Regionen {
+            command: RegionenCommand::Import { file, stand },
+        } => {
             let summary = server::regions::import_regions(&db.pool, &file, stand).await?;
             println!("{summary}");
             Ok(())
         }
-        Command::Katalog { command: KatalogCommand::Import { dir } } => {
+        Command::Katalog {
+            command: KatalogCommand::Import { dir },
+        } => {
             let summary = server::catalogue::import_catalogue(&db.pool, &dir).await?;
             println!("{summary}");
             Ok(())
         }
         Command::Benutzer { command } => create_user(&db, command).await,
-        Command::Bericht { command: BerichtCommand::Datenquellen } => {
-            let rows = app::reports::server::datenquellen(&db.pool).await.map_err(|e| e.to_string())?;
+        Command::Bericht {
+            command: BerichtCommand::Datenquellen,
+        } => {
+            let rows = app::reports::server::datenquellen(&db.pool)
+                .await
+                .map_err(|e| e.to_string())?;
             print!("{}", app::reports::server::to_csv(&rows));
             Ok(())
         }
@@ -157,19 +165,25 @@ async fn serve(db: &Database, config: ServeConfig) -> Result<(), Box<dyn std::er
     let paths = server_function_paths();
     tracing::info!(count = paths.len(), paths = ?paths, "server functions registered");
 
-    let options = RouterOptions { secure_cookies: config.secure_cookies, max_body_bytes: config.max_body_bytes };
+    let options = RouterOptions {
+        secure_cookies: config.secure_cookies,
+        max_body_bytes: config.max_body_bytes,
+    };
     let app = router(db.pool.clone(), &config.site_root, &options);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     println!("ZSK läuft auf http://{}", listener.local_addr()?);
     if config.demo {
         println!("{}", server::demo::LOGIN_HINT);
     }
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 
 async fn shutdown_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("signal handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = term.recv() => {}
@@ -177,8 +191,18 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-async fn create_user(db: &Database, command: BenutzerCommand) -> Result<(), Box<dyn std::error::Error>> {
-    let BenutzerCommand::Anlegen { login, name, rolle, organisation, region, passwort } = command;
+async fn create_user(
+    db: &Database,
+    command: BenutzerCommand,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let BenutzerCommand::Anlegen {
+        login,
+        name,
+        rolle,
+        organisation,
+        region,
+        passwort,
+    } = command;
     let role = Role::parse(&rolle).ok_or("Rolle muss admin, submitter oder reader sein")?;
     if passwort.chars().count() < 12 {
         return Err("Das Passwort muss mindestens 12 Zeichen haben".into());
@@ -198,9 +222,17 @@ async fn create_user(db: &Database, command: BenutzerCommand) -> Result<(), Box<
         return Err("Leserollen brauchen --region".into());
     }
     let display_name = name.unwrap_or_else(|| login.clone());
-    app::auth::server::create_user(&db.pool, &login, &display_name, &passwort, role, organisation_id, region.as_deref())
-        .await
-        .map_err(|e| e.to_string())?;
+    app::auth::server::create_user(
+        &db.pool,
+        &login,
+        &display_name,
+        &passwort,
+        role,
+        organisation_id,
+        region.as_deref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!("Benutzer „{login}“ ({}) angelegt.", role.label());
     Ok(())
 }

@@ -22,7 +22,9 @@ async fn login_sets_a_safe_cookie_and_logout_ends_the_session() {
     let app = TestApp::spawn().await;
     let actor = app.anonymous();
 
-    let response = actor.call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)]).await;
+    let response = actor
+        .call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)])
+        .await;
     assert_eq!(response.status(), 200);
     let cookie = session_cookie(&response).expect("session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
@@ -44,9 +46,16 @@ async fn login_sets_a_safe_cookie_and_logout_ends_the_session() {
 async fn the_session_id_changes_at_login() {
     let app = TestApp::spawn().await;
     let actor = app.anonymous();
-    let first = actor.call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)]).await;
+    let first = actor
+        .call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)])
+        .await;
     let first = session_cookie(&first).unwrap();
-    let second = actor.call("anmelden", &[("login", "lieferant-a"), ("passwort", PASSWORD)]).await;
+    let second = actor
+        .call(
+            "anmelden",
+            &[("login", "lieferant-a"), ("passwort", PASSWORD)],
+        )
+        .await;
     let second = session_cookie(&second).unwrap();
     let id = |c: &str| c.split(';').next().unwrap().to_owned();
     assert_ne!(id(&first), id(&second));
@@ -57,9 +66,14 @@ async fn the_session_id_changes_at_login() {
 #[tokio::test]
 async fn passwords_are_argon2_hashes() {
     let app = TestApp::spawn().await;
-    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM app_user").fetch_all(app.pool()).await.unwrap();
+    let hashes: Vec<String> = sqlx::query_scalar("SELECT password_hash FROM app_user")
+        .fetch_all(app.pool())
+        .await
+        .unwrap();
     assert!(!hashes.is_empty());
-    assert!(hashes.iter().all(|h| h.starts_with("$argon2id$") && !h.contains(PASSWORD)));
+    assert!(hashes
+        .iter()
+        .all(|h| h.starts_with("$argon2id$") && !h.contains(PASSWORD)));
 }
 
 #[tokio::test]
@@ -67,18 +81,33 @@ async fn wrong_passwords_are_refused_and_throttled() {
     let app = TestApp::spawn().await;
     let actor = app.anonymous();
     for _ in 0..5 {
-        let response = actor.call("anmelden", &[("login", "admin"), ("passwort", "falsch")]).await;
+        let response = actor
+            .call("anmelden", &[("login", "admin"), ("passwort", "falsch")])
+            .await;
         assert_eq!(response.status(), 401);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body, "InvalidCredentials");
     }
-    let response = actor.call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)]).await;
-    assert_eq!(response.status(), 429, "even the right password waits after 5 failures");
+    let response = actor
+        .call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)])
+        .await;
+    assert_eq!(
+        response.status(),
+        429,
+        "even the right password waits after 5 failures"
+    );
     // An unknown login answers like a wrong password.
-    let response = actor.call("anmelden", &[("login", "niemand"), ("passwort", "x")]).await;
+    let response = actor
+        .call("anmelden", &[("login", "niemand"), ("passwort", "x")])
+        .await;
     assert_eq!(response.status(), 401);
     // Other accounts are not affected.
-    let response = actor.call("anmelden", &[("login", "lieferant-a"), ("passwort", PASSWORD)]).await;
+    let response = actor
+        .call(
+            "anmelden",
+            &[("login", "lieferant-a"), ("passwort", PASSWORD)],
+        )
+        .await;
     assert_eq!(response.status(), 200);
 }
 
@@ -104,7 +133,10 @@ async fn cross_site_requests_are_refused() {
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
-    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_count").fetch_one(app.pool()).await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_count")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
     assert_eq!(stored, 0);
 
     let same_origin = actor

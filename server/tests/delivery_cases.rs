@@ -15,12 +15,27 @@ use serde_json::Value;
 async fn app() -> TestApp {
     let db = common::TestDb::new().await;
     let pool = db.pool();
-    sqlx::raw_sql(include_str!("fixtures/cases-regions.sql")).execute(pool).await.expect("regions");
-    load_case_services(pool, "cases/00-fixtures/stammdaten-demo.csv").await;
-    load_case_services(pool, "cases/17-granularity-levels/stammdaten-granularitaet.csv").await;
-    app::auth::server::create_user(pool, "admin", "Admin", PASSWORD, app::auth::Role::Admin, None, None)
+    sqlx::raw_sql(include_str!("fixtures/cases-regions.sql"))
+        .execute(pool)
         .await
-        .expect("admin");
+        .expect("regions");
+    load_case_services(pool, "cases/00-fixtures/stammdaten-demo.csv").await;
+    load_case_services(
+        pool,
+        "cases/17-granularity-levels/stammdaten-granularitaet.csv",
+    )
+    .await;
+    app::auth::server::create_user(
+        pool,
+        "admin",
+        "Admin",
+        PASSWORD,
+        app::auth::Role::Admin,
+        None,
+        None,
+    )
+    .await
+    .expect("admin");
     TestApp::serve(db).await
 }
 
@@ -41,7 +56,8 @@ async fn load_case_services(pool: &sqlx::PgPool, path: &str) {
         .fetch_one(pool)
         .await
         .expect("organisation");
-        let granularity = get("Granularität").map(|g| app::services::Granularity::parse(g).expect("granularity"));
+        let granularity =
+            get("Granularität").map(|g| app::services::Granularity::parse(g).expect("granularity"));
         sqlx::query(
             "INSERT INTO online_service (id, name, organisation_id, granularity, leika_key, ozg_id, leistungstyp, url)
              VALUES ($1, $2, $3, $4, $5, $6, $7::smallint, $8)",
@@ -61,13 +77,19 @@ async fn load_case_services(pool: &sqlx::PgPool, path: &str) {
 }
 
 fn case_file(path: &str) -> String {
-    String::from_utf8(std::fs::read(fixture(&format!("cases/{path}"))).expect("fixture")).expect("utf-8")
+    String::from_utf8(std::fs::read(fixture(&format!("cases/{path}"))).expect("fixture"))
+        .expect("utf-8")
 }
 
 /// Uploads a case file through the store server function.
 async fn deliver(actor: &common::Actor, path: &str) -> (u16, Value) {
     let content = case_file(path);
-    let response = actor.call("lieferung/speichern", &[("dateiname", path), ("inhalt", &content)]).await;
+    let response = actor
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", path), ("inhalt", &content)],
+        )
+        .await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("json"))
 }
@@ -85,11 +107,19 @@ async fn value(app: &TestApp, service: &str, region: &str, month: &str) -> Optio
 }
 
 async fn stored_values(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM transaction_count").fetch_one(app.pool()).await.expect("count")
+    sqlx::query_scalar("SELECT count(*) FROM transaction_count")
+        .fetch_one(app.pool())
+        .await
+        .expect("count")
 }
 
 fn messages(body: &Value) -> Vec<String> {
-    let list = body.get("Invalid").or_else(|| body.get("messages")).and_then(Value::as_array).cloned().unwrap_or_default();
+    let list = body
+        .get("Invalid")
+        .or_else(|| body.get("messages"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     list.iter()
         .map(|m| {
             format!(
@@ -121,18 +151,35 @@ async fn case_01_leading_zeros_are_restored_with_a_warning() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["text"].as_str().unwrap().contains("Führende Null ergänzt"))
+        .filter(|m| {
+            m["text"]
+                .as_str()
+                .unwrap()
+                .contains("Führende Null ergänzt")
+        })
         .map(|m| m["line"].as_u64().unwrap())
         .collect();
     assert_eq!(warned, [2, 3, 4, 5, 7]);
-    assert_eq!(value(&app, "DEMO-0001", "01001000", "2024-01").await, Some(1234));
-    assert_eq!(value(&app, "DEMO-0001", "01001", "2024-01").await, Some(1500));
+    assert_eq!(
+        value(&app, "DEMO-0001", "01001000", "2024-01").await,
+        Some(1234)
+    );
+    assert_eq!(
+        value(&app, "DEMO-0001", "01001", "2024-01").await,
+        Some(1500)
+    );
     assert_eq!(value(&app, "DEMO-0001", "01", "2024-01").await, Some(9000));
     // Hamburg's Gemeinde is Hamburg's one cell.
     assert_eq!(value(&app, "DEMO-0001", "02", "2024-01").await, Some(310));
-    assert_eq!(value(&app, "DEMO-0001", "01001000", "2024-02").await, Some(1240));
+    assert_eq!(
+        value(&app, "DEMO-0001", "01001000", "2024-02").await,
+        Some(1240)
+    );
     // The ARS is stored as its AGS.
-    assert_eq!(value(&app, "DEMO-0001", "01001000", "2024-03").await, Some(77));
+    assert_eq!(
+        value(&app, "DEMO-0001", "01001000", "2024-03").await,
+        Some(77)
+    );
     assert_eq!(value(&app, "DEMO-0001", "1001000", "2024-01").await, None);
 }
 
@@ -144,8 +191,14 @@ async fn case_01_unrepairable_keys_reject_the_whole_file() {
     assert_eq!(status, 422);
     let messages = messages(&body);
     assert_eq!(messages.len(), 3, "{messages:?}");
-    assert!(messages[0].starts_with("Zeile 3 Region 101000") && messages[0].contains("6 Stellen"), "{messages:?}");
-    assert!(messages[1].starts_with("Zeile 4 Region 1001000.0") && messages[1].contains("Spalte als Text exportieren"));
+    assert!(
+        messages[0].starts_with("Zeile 3 Region 101000") && messages[0].contains("6 Stellen"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("Zeile 4 Region 1001000.0")
+            && messages[1].contains("Spalte als Text exportieren")
+    );
     assert!(messages[2].starts_with("Zeile 5 Region 0") && messages[2].contains("„DE“"));
     assert_eq!(stored_values(&app).await, 0);
 }
@@ -159,16 +212,34 @@ async fn case_03_german_thousands_are_read_and_everything_else_refused() {
     assert_eq!(status, 422);
     let messages = messages(&body);
     let lines: Vec<&str> = messages.iter().map(|m| &m[..14]).collect();
-    assert_eq!(lines, ["Zeile 2 Anzahl", "Zeile 3 Anzahl", "Zeile 4 Anzahl", "Zeile 5 Anzahl", "Zeile 6 Anzahl"]);
+    assert_eq!(
+        lines,
+        [
+            "Zeile 2 Anzahl",
+            "Zeile 3 Anzahl",
+            "Zeile 4 Anzahl",
+            "Zeile 5 Anzahl",
+            "Zeile 6 Anzahl"
+        ]
+    );
     assert!(messages[3].contains("negativ"));
     assert_eq!(stored_values(&app).await, 0);
 
     let (status, body) = deliver(&admin, "03-german-number-format-counts/input-ok.csv").await;
     assert_eq!(status, 200, "{body}");
-    for (region, expected) in
-        [("01001000", 999), ("01002000", 1000), ("01003000", 12345), ("01004000", 1_234_567), ("01051", 2500), ("01053", 0)]
-    {
-        assert_eq!(value(&app, "DEMO-0001", region, "2024-01").await, Some(expected), "{region}");
+    for (region, expected) in [
+        ("01001000", 999),
+        ("01002000", 1000),
+        ("01003000", 12345),
+        ("01004000", 1_234_567),
+        ("01051", 2500),
+        ("01053", 0),
+    ] {
+        assert_eq!(
+            value(&app, "DEMO-0001", region, "2024-01").await,
+            Some(expected),
+            "{region}"
+        );
     }
 }
 
@@ -176,14 +247,22 @@ async fn case_03_german_thousands_are_read_and_everything_else_refused() {
 async fn case_04_bom_sep_line_and_quoted_header() {
     let app = app().await;
     let admin = app.actor("admin").await;
-    let files = ["input-bom.csv", "input-bom-sep.csv", "input-bom-quoted-header.csv", "input-no-bom-control.csv"];
+    let files = [
+        "input-bom.csv",
+        "input-bom-sep.csv",
+        "input-bom-quoted-header.csv",
+        "input-no-bom-control.csv",
+    ];
     for (i, file) in files.iter().enumerate() {
         let (status, body) = deliver(&admin, &format!("04-utf8-bom-and-sep-line/{file}")).await;
         assert_eq!(status, 200, "{file}: {body}");
         let expected = if i == 0 { (1, 0, 0, 0) } else { (0, 0, 1, 0) };
         assert_eq!(counts(&body), expected, "{file}");
     }
-    assert_eq!(value(&app, "DEMO-0003", "09162000", "2024-05").await, Some(4711));
+    assert_eq!(
+        value(&app, "DEMO-0003", "09162000", "2024-05").await,
+        Some(4711)
+    );
     assert_eq!(stored_values(&app).await, 1);
 }
 
@@ -192,21 +271,50 @@ async fn case_08_two_rows_naming_one_cell() {
     let app = app().await;
     let admin = app.actor("admin").await;
 
-    for file in ["input-conflicting.csv", "input-ags-ars-same-gemeinde.csv", "input-whitespace.csv"] {
-        let (status, body) = deliver(&admin, &format!("08-duplicate-keys-in-one-upload/{file}")).await;
+    for file in [
+        "input-conflicting.csv",
+        "input-ags-ars-same-gemeinde.csv",
+        "input-whitespace.csv",
+    ] {
+        let (status, body) =
+            deliver(&admin, &format!("08-duplicate-keys-in-one-upload/{file}")).await;
         assert_eq!(status, 422, "{file}");
         let messages = messages(&body);
-        assert!(messages.iter().any(|m| m.contains("Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt")), "{file}: {messages:?}");
+        assert!(
+            messages
+                .iter()
+                .any(|m| m.contains("Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt")),
+            "{file}: {messages:?}"
+        );
         assert_eq!(stored_values(&app).await, 0, "{file}");
     }
-    let (_, body) = deliver(&admin, "08-duplicate-keys-in-one-upload/input-conflicting.csv").await;
-    assert!(messages(&body)[0].ends_with("doppelt: Zeile 2 = 40, Zeile 4 = 44"), "{body}");
+    let (_, body) = deliver(
+        &admin,
+        "08-duplicate-keys-in-one-upload/input-conflicting.csv",
+    )
+    .await;
+    assert!(
+        messages(&body)[0].ends_with("doppelt: Zeile 2 = 40, Zeile 4 = 44"),
+        "{body}"
+    );
 
-    let (status, body) = deliver(&admin, "08-duplicate-keys-in-one-upload/input-exact-duplicate.csv").await;
+    let (status, body) = deliver(
+        &admin,
+        "08-duplicate-keys-in-one-upload/input-exact-duplicate.csv",
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
-    assert!(messages(&body).iter().any(|m| m.contains("Zeile 4 identisch mit Zeile 2, ignoriert")));
-    assert_eq!(value(&app, "DEMO-0001", "14521430", "2024-03").await, Some(40));
-    assert_eq!(value(&app, "DEMO-0001", "09162000", "2024-03").await, Some(700));
+    assert!(messages(&body)
+        .iter()
+        .any(|m| m.contains("Zeile 4 identisch mit Zeile 2, ignoriert")));
+    assert_eq!(
+        value(&app, "DEMO-0001", "14521430", "2024-03").await,
+        Some(40)
+    );
+    assert_eq!(
+        value(&app, "DEMO-0001", "09162000", "2024-03").await,
+        Some(700)
+    );
 }
 
 #[tokio::test]
@@ -228,14 +336,23 @@ async fn case_09_zero_is_a_value_and_blank_is_not() {
 
     let (status, body) = deliver(&admin, "09-correction-to-zero/step2-correction-zero.csv").await;
     assert_eq!((status, counts(&body)), (200, (0, 1, 0, 0)));
-    assert_eq!(value(&app, "DEMO-0002", "09162000", "2024-04").await, Some(0));
+    assert_eq!(
+        value(&app, "DEMO-0002", "09162000", "2024-04").await,
+        Some(0)
+    );
     assert_eq!(land_total().await, Some(0));
 
     let (status, body) = deliver(&admin, "09-correction-to-zero/step3-blank.csv").await;
     assert_eq!(status, 422);
     let messages = messages(&body);
-    assert!(messages[0].starts_with("Zeile 2 Anzahl") && messages[0].contains("Wert fehlt"), "{messages:?}");
-    assert_eq!(value(&app, "DEMO-0002", "09162000", "2024-04").await, Some(0));
+    assert!(
+        messages[0].starts_with("Zeile 2 Anzahl") && messages[0].contains("Wert fehlt"),
+        "{messages:?}"
+    );
+    assert_eq!(
+        value(&app, "DEMO-0002", "09162000", "2024-04").await,
+        Some(0)
+    );
 
     let (status, body) = deliver(&admin, "09-correction-to-zero/step4-same-value.csv").await;
     assert_eq!((status, counts(&body)), (200, (0, 0, 1, 0)));

@@ -12,7 +12,15 @@ fn start(data_dir: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zsk"))
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["serve", "--bind", "127.0.0.1:0", "--demo", "false", "--site-root", "/nonexistent"])
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo",
+            "false",
+            "--site-root",
+            "/nonexistent",
+        ])
         .env_remove("DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -27,7 +35,12 @@ fn start(data_dir: &std::path::Path) -> (Child, String) {
 }
 
 async fn health(url: &str) -> serde_json::Value {
-    reqwest::get(format!("{url}/healthz")).await.unwrap().json().await.unwrap()
+    reqwest::get(format!("{url}/healthz"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 fn postgres_listens_on_tcp(data_dir: &std::path::Path) -> bool {

@@ -1,5 +1,5 @@
 //! Region import into a real PostgreSQL database: the tiny fixture, and the
-//! official GV100AD files from the shared reference data (`ZSK_DATA_DIR`,
+//! official GV100AD files from the shared reference data (`ZSK_REFERENCE_DIR`,
 //! default `../shared/data` beside the workspace; tests that need them
 //! print a notice and pass when they are absent).
 
@@ -20,8 +20,7 @@ fn fixture() -> PathBuf {
 }
 
 fn data_dir() -> PathBuf {
-    std::env::var_os("ZSK_DATA_DIR")
-        .or_else(|| std::env::var_os("ZSK_REFERENCE_DIR"))
+    std::env::var_os("ZSK_REFERENCE_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"))
 }
@@ -32,7 +31,10 @@ fn data_file(name: &str) -> Option<PathBuf> {
     if path.is_file() {
         Some(path)
     } else {
-        eprintln!("notice: {} not found (set ZSK_DATA_DIR); test skipped", path.display());
+        eprintln!(
+            "notice: {} not found (set ZSK_REFERENCE_DIR); test skipped",
+            path.display()
+        );
         None
     }
 }
@@ -74,22 +76,34 @@ async fn open_count(pool: &PgPool, level: &str) -> i64 {
 #[tokio::test]
 async fn fixture_import_stores_the_regions_with_cells_and_population() {
     let db = common::TestDb::new().await;
-    let pool: &PgPool = &db.pool();
+    let pool = db.pool();
     let stand = date(2025, 11, 30);
 
     let summary = import_regions(pool, &fixture(), stand).await.unwrap();
-    assert_eq!((summary.laender, summary.kreise, summary.gemeinden), (2, 2, 3));
+    assert_eq!(
+        (summary.laender, summary.kreise, summary.gemeinden),
+        (2, 2, 3)
+    );
     assert_eq!(summary.created, 7);
-    assert_eq!((summary.updated, summary.closed, summary.unchanged), (0, 0, 0));
+    assert_eq!(
+        (summary.updated, summary.closed, summary.unchanged),
+        (0, 0, 0)
+    );
     assert_eq!(summary.unincorporated, 1);
     assert_eq!(summary.population, 3_720_740);
 
     let rows = rows(pool).await;
     assert_eq!(rows.len(), 8, "7 regions and DE");
     let de = &rows["DE"];
-    assert_eq!((de.level.as_str(), de.name.as_str()), ("bund", "Deutschland"));
+    assert_eq!(
+        (de.level.as_str(), de.name.as_str()),
+        ("bund", "Deutschland")
+    );
     assert_eq!(de.population, Some(3_720_740));
-    assert_eq!((de.parent_key.as_deref(), de.cell_key.as_str()), (None, "DE"));
+    assert_eq!(
+        (de.parent_key.as_deref(), de.cell_key.as_str()),
+        (None, "DE")
+    );
 
     let moelln = &rows["01053005"];
     assert_eq!(moelln.name, "Mölln, Stadt");
@@ -100,7 +114,10 @@ async fn fixture_import_stores_the_regions_with_cells_and_population() {
     assert_eq!((moelln.valid_from, moelln.valid_to), (stand, None));
     assert_eq!(rows["01053"].population, Some(20_740));
     assert_eq!(rows["01"].parent_key.as_deref(), Some("DE"));
-    assert!(!rows.contains_key("01053105"), "unincorporated areas are not regions");
+    assert!(
+        !rows.contains_key("01053105"),
+        "unincorporated areas are not regions"
+    );
 
     for key in ["11", "11000", "11000000"] {
         assert_eq!(rows[key].cell_key, "11", "{key}");
@@ -109,15 +126,20 @@ async fn fixture_import_stores_the_regions_with_cells_and_population() {
 
     // Importing the same file again changes nothing.
     let again = import_regions(pool, &fixture(), stand).await.unwrap();
-    assert_eq!((again.created, again.updated, again.closed, again.unchanged), (0, 0, 0, 7));
+    assert_eq!(
+        (again.created, again.updated, again.closed, again.unchanged),
+        (0, 0, 0, 7)
+    );
     assert_eq!(rows, self::rows(pool).await);
 }
 
 #[tokio::test]
 async fn missing_regions_are_closed_and_reappearing_ones_reopened() {
     let db = common::TestDb::new().await;
-    let pool: &PgPool = &db.pool();
-    import_regions(pool, &fixture(), date(2025, 11, 30)).await.unwrap();
+    let pool = db.pool();
+    import_regions(pool, &fixture(), date(2025, 11, 30))
+        .await
+        .unwrap();
 
     // Next Stand: Alt Mölln is gone, Mölln renamed and grown.
     let original = std::fs::read_to_string(fixture()).unwrap();
@@ -127,7 +149,8 @@ async fn missing_regions_are_closed_and_reappearing_ones_reopened() {
         .map(|l| {
             let l = l.replace("20251130", "20251231");
             if l.starts_with("60") && l.contains("Mölln, Stadt") {
-                l.replace("Mölln, Stadt         ", "Mölln, Eulenspiegel  ").replace("00000019500", "00000019600")
+                l.replace("Mölln, Stadt         ", "Mölln, Eulenspiegel  ")
+                    .replace("00000019500", "00000019600")
             } else {
                 l
             }
@@ -138,9 +161,15 @@ async fn missing_regions_are_closed_and_reappearing_ones_reopened() {
     let changed_path = dir.path().join("GV100AD_31122025.txt");
     std::fs::write(&changed_path, changed).unwrap();
 
-    let summary = import_regions(pool, &changed_path, date(2025, 12, 31)).await.unwrap();
+    let summary = import_regions(pool, &changed_path, date(2025, 12, 31))
+        .await
+        .unwrap();
     // Mölln, Kreis 01053 and Land 01 (populations) and DE change; Alt Mölln closes.
-    assert_eq!((summary.created, summary.updated, summary.closed), (0, 3, 1), "{summary}");
+    assert_eq!(
+        (summary.created, summary.updated, summary.closed),
+        (0, 3, 1),
+        "{summary}"
+    );
     let rows = rows(pool).await;
     let alt = &rows["01053001"];
     assert_eq!(alt.valid_to, Some(date(2025, 12, 30)));
@@ -149,19 +178,34 @@ async fn missing_regions_are_closed_and_reappearing_ones_reopened() {
     let moelln = &rows["01053005"];
     assert_eq!(moelln.name, "Mölln, Eulenspiegel");
     assert_eq!(moelln.population, Some(19_600));
-    assert_eq!(moelln.valid_from, date(2025, 11, 30), "existing rows keep valid_from");
+    assert_eq!(
+        moelln.valid_from,
+        date(2025, 11, 30),
+        "existing rows keep valid_from"
+    );
     assert_eq!(rows["01053"].population, Some(19_640));
     assert_eq!(rows["DE"].population, Some(3_719_640));
     assert_eq!(open_count(pool, "gemeinde").await, 2);
 
     // An older Stand is refused and changes nothing.
-    let err = import_regions(pool, &fixture(), date(2025, 11, 30)).await.unwrap_err();
-    assert!(matches!(err, RegionImportError::StandTooOld { .. }), "{err}");
-    assert!(err.to_string().contains("liegt vor dem zuletzt importierten Stand 31.12.2025"), "{err}");
+    let err = import_regions(pool, &fixture(), date(2025, 11, 30))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, RegionImportError::StandTooOld { .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("liegt vor dem zuletzt importierten Stand 31.12.2025"),
+        "{err}"
+    );
     assert_eq!(rows, self::rows(pool).await);
 
     // Alt Mölln comes back.
-    let summary = import_regions(pool, &fixture(), date(2026, 6, 30)).await.unwrap();
+    let summary = import_regions(pool, &fixture(), date(2026, 6, 30))
+        .await
+        .unwrap();
     assert_eq!(summary.reopened, 1);
     assert_eq!(summary.closed, 0);
     let rows = self::rows(pool).await;
@@ -174,34 +218,50 @@ async fn missing_regions_are_closed_and_reappearing_ones_reopened() {
 #[tokio::test]
 async fn a_broken_file_stores_nothing_and_names_the_line() {
     let db = common::TestDb::new().await;
-    let pool: &PgPool = &db.pool();
+    let pool = db.pool();
     let mut text = std::fs::read_to_string(fixture()).unwrap();
     text.push_str("6020251130110000010000Kurz\n");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("kaputt.txt");
     std::fs::write(&path, text).unwrap();
 
-    let err = import_regions(pool, &path, date(2025, 11, 30)).await.unwrap_err();
-    assert!(err.to_string().contains("kaputt.txt: Zeile 12: Satz zu kurz"), "{err}");
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM region").fetch_one(pool).await.unwrap();
+    let err = import_regions(pool, &path, date(2025, 11, 30))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("kaputt.txt: Zeile 12: Satz zu kurz"),
+        "{err}"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM region")
+        .fetch_one(pool)
+        .await
+        .unwrap();
     assert_eq!(count, 0);
 }
 
 #[tokio::test]
 async fn real_gv100ad_2025_gives_the_official_counts() {
-    let Some(path) = data_file("GV100AD_30112025.txt") else { return };
+    let Some(path) = data_file("GV100AD_30112025.txt") else {
+        return;
+    };
     let db = common::TestDb::new().await;
-    let pool: &PgPool = &db.pool();
+    let pool = db.pool();
 
     let started = std::time::Instant::now();
-    let summary = import_regions(pool, &path, date(2025, 11, 30)).await.unwrap();
+    let summary = import_regions(pool, &path, date(2025, 11, 30))
+        .await
+        .unwrap();
     eprintln!("imported in {:?}:\n{summary}", started.elapsed());
-    assert_eq!((summary.laender, summary.kreise, summary.gemeinden), (16, 400, 10_751));
+    assert_eq!(
+        (summary.laender, summary.kreise, summary.gemeinden),
+        (16, 400, 10_751)
+    );
     assert_eq!(summary.unincorporated, 202);
     assert_eq!(summary.population, 83_577_140);
-    assert!(summary
-        .to_string()
-        .starts_with("16 Länder, 400 Kreise, 10.751 Gemeinden; Bevölkerung Deutschland 83.577.140"));
+    assert!(summary.to_string().starts_with(
+        "16 Länder, 400 Kreise, 10.751 Gemeinden; Bevölkerung Deutschland 83.577.140"
+    ));
 
     assert_eq!(open_count(pool, "land").await, 16);
     assert_eq!(open_count(pool, "kreis").await, 400);
@@ -211,10 +271,11 @@ async fn real_gv100ad_2025_gives_the_official_counts() {
         .await
         .unwrap();
     assert_eq!(de, Some(83_577_140));
-    let laender_sum: i64 = sqlx::query_scalar("SELECT sum(population)::int8 FROM region WHERE level = 'land'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let laender_sum: i64 =
+        sqlx::query_scalar("SELECT sum(population)::int8 FROM region WHERE level = 'land'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
     assert_eq!(laender_sum, 83_577_140);
 
     // Only Berlin and Hamburg share cells; each is one cell at three levels.
@@ -223,57 +284,91 @@ async fn real_gv100ad_2025_gives_the_official_counts() {
             .fetch_all(pool)
             .await
             .unwrap();
-    let expected = [("02000", "02"), ("02000000", "02"), ("11000", "11"), ("11000000", "11")];
+    let expected = [
+        ("02000", "02"),
+        ("02000000", "02"),
+        ("11000", "11"),
+        ("11000000", "11"),
+    ];
     assert_eq!(
         shared,
         expected.map(|(k, c)| (k.to_owned(), c.to_owned())).to_vec()
     );
     // Counting cells, not rows: Berlin and Hamburg once per level means
     // 16 + 398 + 10,749 distinct cells besides DE.
-    let cells: i64 = sqlx::query_scalar("SELECT count(DISTINCT cell_key) FROM region WHERE key <> 'DE'")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let cells: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT cell_key) FROM region WHERE key <> 'DE'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
     assert_eq!(cells, 16 + 398 + 10_749);
 
     let rows = rows(pool).await;
-    assert_eq!(rows["14625020"].name, "Bautzen / Budyšin, Stadt, Hochschulstadt / Wysokoš");
+    assert_eq!(
+        rows["14625020"].name,
+        "Bautzen / Budyšin, Stadt, Hochschulstadt / Wysokoš"
+    );
     assert_eq!(rows["14625020"].ars.as_deref(), Some("146250020020"));
     assert_eq!(rows["09162000"].parent_key.as_deref(), Some("09162"));
     // Every Kreis's population is the sum of its Gemeinden plus its
     // unincorporated areas' inhabitants (917 in two Niedersachsen areas).
-    let gemeinden_sum: i64 = rows.values().filter(|r| r.level == "gemeinde").filter_map(|r| r.population).sum();
+    let gemeinden_sum: i64 = rows
+        .values()
+        .filter(|r| r.level == "gemeinde")
+        .filter_map(|r| r.population)
+        .sum();
     assert_eq!(gemeinden_sum + 917, 83_577_140);
 }
 
 #[tokio::test]
 async fn importing_2021_then_2025_closes_what_disappeared() {
-    let (Some(path_2021), Some(path_2025)) = (data_file("GV100AD_31122021.txt"), data_file("GV100AD_30112025.txt"))
-    else {
+    let (Some(path_2021), Some(path_2025)) = (
+        data_file("GV100AD_31122021.txt"),
+        data_file("GV100AD_30112025.txt"),
+    ) else {
         return;
     };
     let db = common::TestDb::new().await;
-    let pool: &PgPool = &db.pool();
+    let pool = db.pool();
     let keys = |path: &Path| -> BTreeSet<String> {
-        gv100::read_file(path).unwrap().regions.iter().map(|r| r.key.to_string()).collect()
+        gv100::read_file(path)
+            .unwrap()
+            .regions
+            .iter()
+            .map(|r| r.key.to_string())
+            .collect()
     };
     let (keys_2021, keys_2025) = (keys(&path_2021), keys(&path_2025));
     let gone: BTreeSet<String> = keys_2021.difference(&keys_2025).cloned().collect();
     let new: BTreeSet<String> = keys_2025.difference(&keys_2021).cloned().collect();
     assert!(!gone.is_empty() && !new.is_empty(), "the two Stände differ");
 
-    let first = import_regions(pool, &path_2021, date(2021, 12, 31)).await.unwrap();
+    let first = import_regions(pool, &path_2021, date(2021, 12, 31))
+        .await
+        .unwrap();
     eprintln!("2021:\n{first}");
-    assert_eq!((first.laender, first.kreise, first.gemeinden), (16, 400, 10_787));
-    let second = import_regions(pool, &path_2025, date(2025, 11, 30)).await.unwrap();
+    assert_eq!(
+        (first.laender, first.kreise, first.gemeinden),
+        (16, 400, 10_787)
+    );
+    let second = import_regions(pool, &path_2025, date(2025, 11, 30))
+        .await
+        .unwrap();
     eprintln!("2025:\n{second}");
     assert_eq!(second.closed, gone.len());
     assert_eq!(second.created, new.len());
 
     let rows = rows(pool).await;
-    assert_eq!(rows.len(), keys_2021.union(&keys_2025).count() + 1, "nothing deleted");
-    let closed: BTreeSet<String> =
-        rows.values().filter(|r| r.valid_to.is_some()).map(|r| r.key.clone()).collect();
+    assert_eq!(
+        rows.len(),
+        keys_2021.union(&keys_2025).count() + 1,
+        "nothing deleted"
+    );
+    let closed: BTreeSet<String> = rows
+        .values()
+        .filter(|r| r.valid_to.is_some())
+        .map(|r| r.key.clone())
+        .collect();
     assert_eq!(closed, gone);
     for key in &gone {
         assert_eq!(rows[key].valid_to, Some(date(2025, 11, 29)), "{key}");

@@ -57,16 +57,70 @@ async fn every_server_function_checks_the_role() {
 
     matrix(&a, "benutzer", &[], [200; 6]).await;
     matrix(&a, "dienste", &[], [401, 200, 200, 200, 200, 200]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS")], [401, 200, 200, 403, 200, 200]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS"), ("region", "14625")], [401, 200, 200, 403, 200, 403]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS"), ("region", "14625010")], [401, 200, 200, 403, 200, 403]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS"), ("region", "14626")], [401, 200, 200, 403, 403, 403]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS"), ("region", "14")], [401, 200, 200, 403, 403, 403]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS"), ("region", "DE")], [401, 200, 200, 403, 403, 403]).await;
-    matrix(&a, "dienst", &[("id", "A-KREIS"), ("region", "01001")], [401, 200, 200, 403, 403, 200]).await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS")],
+        [401, 200, 200, 403, 200, 200],
+    )
+    .await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS"), ("region", "14625")],
+        [401, 200, 200, 403, 200, 403],
+    )
+    .await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS"), ("region", "14625010")],
+        [401, 200, 200, 403, 200, 403],
+    )
+    .await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS"), ("region", "14626")],
+        [401, 200, 200, 403, 403, 403],
+    )
+    .await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS"), ("region", "14")],
+        [401, 200, 200, 403, 403, 403],
+    )
+    .await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS"), ("region", "DE")],
+        [401, 200, 200, 403, 403, 403],
+    )
+    .await;
+    matrix(
+        &a,
+        "dienst",
+        &[("id", "A-KREIS"), ("region", "01001")],
+        [401, 200, 200, 403, 403, 200],
+    )
+    .await;
     matrix(&a, "lieferungen", &[], [401, 200, 200, 200, 403, 403]).await;
-    matrix(&a, "lieferung/pruefen", &[("inhalt", CSV_A)], [401, 200, 200, 200, 403, 403]).await;
-    matrix(&a, "bericht/datenquellen", &[], [401, 200, 403, 403, 403, 403]).await;
+    matrix(
+        &a,
+        "lieferung/pruefen",
+        &[("inhalt", CSV_A)],
+        [401, 200, 200, 200, 403, 403],
+    )
+    .await;
+    matrix(
+        &a,
+        "bericht/datenquellen",
+        &[],
+        [401, 200, 403, 403, 403, 403],
+    )
+    .await;
     // Storing last: submitter B's file is refused for the foreign service.
     matrix(
         &a,
@@ -82,13 +136,27 @@ async fn every_server_function_checks_the_role() {
 async fn plain_routes_for_every_actor() {
     let app = TestApp::spawn().await;
     let a = actors(&app).await;
-    for actor in [&a.anonymous, &a.admin, &a.submitter_a, &a.submitter_b, &a.reader_bautzen, &a.reader_sh] {
+    for actor in [
+        &a.anonymous,
+        &a.admin,
+        &a.submitter_a,
+        &a.submitter_b,
+        &a.reader_bautzen,
+        &a.reader_sh,
+    ] {
         let health = actor.get("/healthz").await;
         assert_eq!(health.status(), 200);
         let body: Value = health.json().await.unwrap();
         assert_eq!(body["datenbank"], "ok");
         // The single-page app answers every page path with index.html.
-        for path in ["/", "/dienste", "/dienste/A-KREIS", "/lieferung", "/bericht", "/anmelden"] {
+        for path in [
+            "/",
+            "/dienste",
+            "/dienste/A-KREIS",
+            "/lieferung",
+            "/bericht",
+            "/anmelden",
+        ] {
             assert_eq!(actor.get(path).await.status(), 200, "{path}");
         }
         assert_eq!(actor.call("gibt-es-nicht", &[]).await.status(), 400);
@@ -101,23 +169,47 @@ async fn a_reader_sees_its_own_subtree_only() {
     let admin = app.actor("admin").await;
     let csv = "Onlinedienst;Region;Monat;Anzahl\n\
                B-KREIS;14625;2024-01;11\nB-KREIS;14626;2024-01;22\nB-KREIS;01001;2024-01;33\n";
-    let stored = admin.call("lieferung/speichern", &[("dateiname", "b.csv"), ("inhalt", csv)]).await;
+    let stored = admin
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "b.csv"), ("inhalt", csv)],
+        )
+        .await;
     assert_eq!(stored.status(), 200);
 
     let reader = app.actor("leser-bautzen").await;
     let list: Value = reader.call("dienste", &[]).await.json().await.unwrap();
-    let b = list.as_array().unwrap().iter().find(|s| s["id"] == "B-KREIS").unwrap();
+    let b = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "B-KREIS")
+        .unwrap();
     assert_eq!(b["total"], 11, "only Bautzen's figure counts");
 
-    let detail: Value = reader.call("dienst", &[("id", "B-KREIS")]).await.json().await.unwrap();
+    let detail: Value = reader
+        .call("dienst", &[("id", "B-KREIS")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(detail["region"]["key"], "14625");
     assert_eq!(detail["series"][0]["total"], 11);
     let text = detail.to_string();
     assert!(!text.contains("14626") && !text.contains("01001"), "{text}");
 
-    let admin_view: Value = admin.call("dienst", &[("id", "B-KREIS")]).await.json().await.unwrap();
+    let admin_view: Value = admin
+        .call("dienst", &[("id", "B-KREIS")])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(admin_view["service"]["total"], 66);
-    assert_eq!(admin_view["parts"].as_array().unwrap().len(), 2, "Länder 01 and 14");
+    assert_eq!(
+        admin_view["parts"].as_array().unwrap().len(),
+        2,
+        "Länder 01 and 14"
+    );
 }
 
 #[tokio::test]
@@ -125,9 +217,19 @@ async fn a_submitter_sees_its_own_services_only() {
     let app = TestApp::spawn().await;
     let submitter = app.actor("lieferant-b").await;
     let list: Value = submitter.call("dienste", &[]).await.json().await.unwrap();
-    let ids: Vec<&str> = list.as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["B-KREIS"]);
 
-    let history: Value = submitter.call("lieferungen", &[]).await.json().await.unwrap();
+    let history: Value = submitter
+        .call("lieferungen", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(history.as_array().unwrap().len(), 0);
 }

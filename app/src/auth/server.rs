@@ -1,7 +1,9 @@
 //! Server side of authentication: password hashing, the session, throttling
 //! of failed logins and the guards every server function starts with.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use leptos::prelude::use_context;
 use sqlx::PgPool;
@@ -22,7 +24,9 @@ pub fn pool() -> Result<PgPool, AppError> {
 }
 
 async fn session() -> Result<Session, AppError> {
-    leptos_axum::extract::<Session>().await.map_err(AppError::internal)
+    leptos_axum::extract::<Session>()
+        .await
+        .map_err(AppError::internal)
 }
 
 /// A password hash; deliberately neither `Serialize` nor `Display`.
@@ -38,20 +42,30 @@ pub fn hash_password(password: &str) -> Result<PasswordHashString, AppError> {
 
 fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
 /// Verifies off the async runtime: argon2 is deliberately slow.
 async fn verify_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// A valid hash to verify against when the login is unknown, so an unknown
 /// login takes as long as a wrong password.
 fn dummy_hash() -> &'static str {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| hash_password("zsk-timing-equaliser").map(|h| h.0).unwrap_or_default())
+    HASH.get_or_init(|| {
+        hash_password("zsk-timing-equaliser")
+            .map(|h| h.0)
+            .unwrap_or_default()
+    })
 }
 
 pub async fn load_user(pool: &PgPool, id: i64) -> Result<Option<SessionUser>, AppError> {
@@ -65,22 +79,37 @@ pub async fn load_user(pool: &PgPool, id: i64) -> Result<Option<SessionUser>, Ap
     .bind(id)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(id, login, display_name, role, organisation_id, organisation, region_key, region_name)| SessionUser {
-        id,
-        login,
-        display_name,
-        role,
-        organisation_id,
-        organisation,
-        region_key,
-        region_name,
-    }))
+    Ok(row.map(
+        |(
+            id,
+            login,
+            display_name,
+            role,
+            organisation_id,
+            organisation,
+            region_key,
+            region_name,
+        )| SessionUser {
+            id,
+            login,
+            display_name,
+            role,
+            organisation_id,
+            organisation,
+            region_key,
+            region_name,
+        },
+    ))
 }
 
 /// The logged-in user, if any.
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     let session = session().await?;
-    let Some(id) = session.get::<i64>(SESSION_USER_KEY).await.map_err(AppError::internal)? else {
+    let Some(id) = session
+        .get::<i64>(SESSION_USER_KEY)
+        .await
+        .map_err(AppError::internal)?
+    else {
         return Ok(None);
     };
     load_user(&pool()?, id).await
@@ -150,22 +179,32 @@ pub async fn login(login: &str, password: &str) -> Result<SessionUser, AppError>
         )));
     }
 
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM app_user WHERE login = $1")
-        .bind(login)
-        .fetch_optional(&pool)
-        .await?;
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM app_user WHERE login = $1")
+            .bind(login)
+            .fetch_optional(&pool)
+            .await?;
     let (id, hash) = row.unwrap_or((0, dummy_hash().to_owned()));
     let valid = verify_blocking(password.to_owned(), hash).await && id != 0;
     if !valid {
-        sqlx::query("INSERT INTO login_failure (login) VALUES ($1)").bind(login).execute(&pool).await?;
+        sqlx::query("INSERT INTO login_failure (login) VALUES ($1)")
+            .bind(login)
+            .execute(&pool)
+            .await?;
         tracing::warn!("login failed");
         return Err(AppError::InvalidCredentials);
     }
 
-    sqlx::query("DELETE FROM login_failure WHERE login = $1").bind(login).execute(&pool).await?;
+    sqlx::query("DELETE FROM login_failure WHERE login = $1")
+        .bind(login)
+        .execute(&pool)
+        .await?;
     let session = session().await?;
     session.cycle_id().await.map_err(AppError::internal)?;
-    session.insert(SESSION_USER_KEY, id).await.map_err(AppError::internal)?;
+    session
+        .insert(SESSION_USER_KEY, id)
+        .await
+        .map_err(AppError::internal)?;
     tracing::info!(user.id = id, "login");
     load_user(&pool, id).await?.ok_or(AppError::Internal)
 }

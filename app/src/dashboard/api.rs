@@ -21,9 +21,18 @@ mod server {
     use crate::regions::{Region, RegionKey, RegionLevel};
     use crate::services::{Granularity, ServiceSummary};
 
-    type ServiceRow = (String, String, String, Option<String>, Option<Granularity>, bool, i64);
+    type ServiceRow = (
+        String,
+        String,
+        String,
+        Option<String>,
+        Option<Granularity>,
+        bool,
+        i64,
+    );
 
-    const SERVICE_SQL: &str = "SELECT s.id, s.name, o.name, p.name, s.granularity, s.efa, s.organisation_id
+    const SERVICE_SQL: &str =
+        "SELECT s.id, s.name, o.name, p.name, s.granularity, s.efa, s.organisation_id
          FROM online_service s
          JOIN organisation o ON o.id = s.organisation_id
          LEFT JOIN portal p ON p.id = s.portal_id";
@@ -78,8 +87,10 @@ mod server {
         .bind(root.as_str())
         .fetch_all(&pool)
         .await?;
-        let totals: std::collections::HashMap<_, _> =
-            totals.into_iter().map(|(id, sum, first, last)| (id, (sum, first, last))).collect();
+        let totals: std::collections::HashMap<_, _> = totals
+            .into_iter()
+            .map(|(id, sum, first, last)| (id, (sum, first, last)))
+            .collect();
         Ok(services
             .into_iter()
             .map(|row| {
@@ -89,13 +100,18 @@ mod server {
             .collect())
     }
 
-    pub async fn detail(service_id: String, region: Option<String>) -> Result<ServiceDetail, AppError> {
+    pub async fn detail(
+        service_id: String,
+        region: Option<String>,
+    ) -> Result<ServiceDetail, AppError> {
         let user = require_user().await?;
         let scope = user.scope()?;
         let pool = pool()?;
 
         let region = match region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
-            Some(text) => RegionKey::parse(text).map_err(|e| AppError::BadRequest(e.to_string()))?,
+            Some(text) => {
+                RegionKey::parse(text).map_err(|e| AppError::BadRequest(e.to_string()))?
+            }
             None => root_of(&scope),
         };
         if let Scope::Region(own) = &scope {
@@ -111,7 +127,9 @@ mod server {
             .fetch_optional(&pool)
             .await?;
         let Some(row) = row else {
-            return Err(AppError::NotFound(format!("Onlinedienst „{service_id}“ nicht gefunden.")));
+            return Err(AppError::NotFound(format!(
+                "Onlinedienst „{service_id}“ nicht gefunden."
+            )));
         };
         if let Scope::Organisation(org) = scope {
             if row.6 != org {
@@ -124,21 +142,31 @@ mod server {
                 .fetch_optional(&pool)
                 .await?;
         let Some((key, name, level)) = region_row else {
-            return Err(AppError::NotFound(format!("Region „{region}“ nicht gefunden.")));
+            return Err(AppError::NotFound(format!(
+                "Region „{region}“ nicht gefunden."
+            )));
         };
 
-        let totals: Vec<(String, NaiveDate, i64)> =
-            sqlx::query_as("SELECT key, month, total FROM region_totals(ARRAY[$1], $2) ORDER BY month")
-                .bind(&service_id)
-                .bind(region.as_str())
-                .fetch_all(&pool)
-                .await?;
+        let totals: Vec<(String, NaiveDate, i64)> = sqlx::query_as(
+            "SELECT key, month, total FROM region_totals(ARRAY[$1], $2) ORDER BY month",
+        )
+        .bind(&service_id)
+        .bind(region.as_str())
+        .fetch_all(&pool)
+        .await?;
 
-        let own: BTreeMap<NaiveDate, i64> =
-            totals.iter().filter(|t| t.0 == key).map(|t| (t.1, t.2)).collect();
+        let own: BTreeMap<NaiveDate, i64> = totals
+            .iter()
+            .filter(|t| t.0 == key)
+            .map(|t| (t.1, t.2))
+            .collect();
         let series = month_range(&own);
         let sum = (!own.is_empty()).then(|| own.values().sum());
-        let bounds = own.keys().next().zip(own.keys().next_back()).map(|(a, b)| (sum.unwrap_or(0), *a, *b));
+        let bounds = own
+            .keys()
+            .next()
+            .zip(own.keys().next_back())
+            .map(|(a, b)| (sum.unwrap_or(0), *a, *b));
 
         let parts = parts_of(&pool, &key, level, &totals).await?;
         Ok(ServiceDetail {
@@ -157,7 +185,10 @@ mod server {
         let (mut month, last) = (Month::from_date(*first), Month::from_date(*last));
         let mut out = Vec::new();
         while month <= last {
-            out.push(MonthValue { month, total: values.get(&month.first_day()).copied() });
+            out.push(MonthValue {
+                month,
+                total: values.get(&month.first_day()).copied(),
+            });
             month = month.next();
         }
         out
@@ -170,7 +201,9 @@ mod server {
         level: RegionLevel,
         totals: &[(String, NaiveDate, i64)],
     ) -> Result<Vec<RegionValue>, AppError> {
-        let Some(finer) = level.finer() else { return Ok(Vec::new()) };
+        let Some(finer) = level.finer() else {
+            return Ok(Vec::new());
+        };
         let mut sums: BTreeMap<&str, i64> = BTreeMap::new();
         for (region, _, total) in totals {
             if region != key && region_level(region) == finer {
@@ -178,21 +211,31 @@ mod server {
             }
         }
         let keys: Vec<&str> = sums.keys().copied().collect();
-        let names: Vec<(String, String)> = sqlx::query_as("SELECT key, name FROM region WHERE key = ANY($1) ORDER BY key")
-            .bind(&keys)
-            .fetch_all(pool)
-            .await?;
+        let names: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, name FROM region WHERE key = ANY($1) ORDER BY key")
+                .bind(&keys)
+                .fetch_all(pool)
+                .await?;
         Ok(names
             .into_iter()
             .map(|(key, name)| {
                 let total = sums[key.as_str()];
-                RegionValue { region: Region { key, name, level: finer }, total }
+                RegionValue {
+                    region: Region {
+                        key,
+                        name,
+                        level: finer,
+                    },
+                    total,
+                }
             })
             .collect())
     }
 
     fn region_level(key: &str) -> RegionLevel {
-        RegionKey::parse(key).map(|k| k.level()).unwrap_or(RegionLevel::Gemeinde)
+        RegionKey::parse(key)
+            .map(|k| k.level())
+            .unwrap_or(RegionLevel::Gemeinde)
     }
 }
 

@@ -14,15 +14,22 @@ use crate::services::ServiceSummary;
 use crate::ui::{format_number, Chart, ErrorBox, LoginHint};
 
 fn month_or_dash(month: Option<crate::delivery::Month>) -> String {
-    month.map(|m| m.slash_form()).unwrap_or_else(|| "–".to_owned())
+    month
+        .map(|m| m.slash_form())
+        .unwrap_or_else(|| "–".to_owned())
 }
 
 fn granularity_label(service: &ServiceSummary) -> &'static str {
-    service.granularity.map(|g| g.report_label()).unwrap_or("nicht angegeben")
+    service
+        .granularity
+        .map(|g| g.report_label())
+        .unwrap_or("nicht angegeben")
 }
 
 fn total_label(total: Option<i64>) -> String {
-    total.map(format_number).unwrap_or_else(|| "keine Daten".to_owned())
+    total
+        .map(format_number)
+        .unwrap_or_else(|| "keine Daten".to_owned())
 }
 
 #[component]
@@ -101,7 +108,12 @@ pub fn ServicePage() -> impl IntoView {
 
 #[component]
 fn ServiceView(detail: ServiceDetail) -> impl IntoView {
-    let ServiceDetail { service, region, series, parts } = detail;
+    let ServiceDetail {
+        service,
+        region,
+        series,
+        parts,
+    } = detail;
     let summary = match (service.total, service.first_month, service.last_month) {
         (Some(total), Some(first), Some(last)) => format!(
             "{} Transaktionen von {} bis {} in {} ({}), Granularität: {}",
@@ -119,17 +131,34 @@ fn ServiceView(detail: ServiceDetail) -> impl IntoView {
     let series_chart = charming::Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .grid(Grid::new().left("70").right("20"))
-        .x_axis(Axis::new().type_(AxisType::Category).data(series.iter().map(|v| v.month.slash_form()).collect()))
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .data(series.iter().map(|v| v.month.slash_form()).collect()),
+        )
         .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Line::new().name("Transaktionen").data(
-            series.iter().map(|v| v.total.map(|t| t as f64).unwrap_or(f64::NAN)).collect::<Vec<f64>>(),
-        ));
+        .series(
+            Line::new().name("Transaktionen").data(
+                series
+                    .iter()
+                    .map(|v| v.total.map(|t| t as f64).unwrap_or(f64::NAN))
+                    .collect::<Vec<f64>>(),
+            ),
+        );
     let parts_chart = charming::Chart::new()
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .grid(Grid::new().left("70").right("20").bottom("90"))
-        .x_axis(Axis::new().type_(AxisType::Category).data(parts.iter().map(|p| p.region.name.clone()).collect()))
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .data(parts.iter().map(|p| p.region.name.clone()).collect()),
+        )
         .y_axis(Axis::new().type_(AxisType::Value))
-        .series(Bar::new().name("Transaktionen").data(parts.iter().map(|p| p.total).collect::<Vec<i64>>()));
+        .series(
+            Bar::new()
+                .name("Transaktionen")
+                .data(parts.iter().map(|p| p.total).collect::<Vec<i64>>()),
+        );
     let has_parts = !parts.is_empty();
     let service_id = service.id.clone();
 

@@ -7,7 +7,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use super::super::store::{self, Channel, DeliveryMeta, Deliverer};
+    use super::super::store::{self, Channel, Deliverer, DeliveryMeta};
     use super::super::validate::{KeyRepair, RawRecord};
     use super::super::{csv_file, DeliveryCounts, DeliverySummary};
     use crate::auth::server::{pool, require_role};
@@ -44,7 +44,10 @@ mod server {
         store::preview(&pool()?, deliverer, &rows, KeyRepair::LeadingZero).await
     }
 
-    pub async fn save(file_name: String, content: String) -> Result<super::DeliveryReceipt, AppError> {
+    pub async fn save(
+        file_name: String,
+        content: String,
+    ) -> Result<super::DeliveryReceipt, AppError> {
         let (user, deliverer) = deliverer().await?;
         let rows = read_rows(&content)?;
         let meta = DeliveryMeta {
@@ -77,17 +80,39 @@ mod server {
             .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, received_at, channel, file_name, user, organisation, received, new, corrected, unchanged, rejected)| {
-                let counts = DeliveryCounts {
-                    received: received as u32,
-                    new: new as u32,
-                    corrected: corrected as u32,
-                    unchanged: unchanged as u32,
-                    ignored: (received - rejected - new - corrected - unchanged).max(0) as u32,
-                    rejected: rejected as u32,
-                };
-                DeliverySummary { id, received_at, channel, file_name, user, organisation, counts }
-            })
+            .map(
+                |(
+                    id,
+                    received_at,
+                    channel,
+                    file_name,
+                    user,
+                    organisation,
+                    received,
+                    new,
+                    corrected,
+                    unchanged,
+                    rejected,
+                )| {
+                    let counts = DeliveryCounts {
+                        received: received as u32,
+                        new: new as u32,
+                        corrected: corrected as u32,
+                        unchanged: unchanged as u32,
+                        ignored: (received - rejected - new - corrected - unchanged).max(0) as u32,
+                        rejected: rejected as u32,
+                    };
+                    DeliverySummary {
+                        id,
+                        received_at,
+                        channel,
+                        file_name,
+                        user,
+                        organisation,
+                        counts,
+                    }
+                },
+            )
             .collect())
     }
 }
@@ -100,7 +125,10 @@ pub async fn lieferung_pruefen(inhalt: String) -> Result<DeliveryPreview, AppErr
 
 /// Stores a CSV of counts: all rows or, on any error, none.
 #[server(endpoint = "lieferung/speichern")]
-pub async fn lieferung_speichern(dateiname: String, inhalt: String) -> Result<DeliveryReceipt, AppError> {
+pub async fn lieferung_speichern(
+    dateiname: String,
+    inhalt: String,
+) -> Result<DeliveryReceipt, AppError> {
     crate::error::with_status(server::save(dateiname, inhalt).await)
 }
 

@@ -12,8 +12,12 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
     if text.is_empty() {
         return Err("Wert fehlt (leere Zelle ist weder 0 noch „löschen“)".to_owned());
     }
-    if matches!(text, "-" | "–" | "." | "x" | "X" | "/" | "..." | "…") || text.eq_ignore_ascii_case("k.a.") {
-        return Err(format!("„{text}“ ist ein Platzhalter, keine Zahl; {COUNT_RULE}"));
+    if matches!(text, "-" | "–" | "." | "x" | "X" | "/" | "..." | "…")
+        || text.eq_ignore_ascii_case("k.a.")
+    {
+        return Err(format!(
+            "„{text}“ ist ein Platzhalter, keine Zahl; {COUNT_RULE}"
+        ));
     }
     if text.starts_with(['-', '−', '–']) {
         return Err(format!("„{text}“ ist negativ; {COUNT_RULE}"));
@@ -22,10 +26,14 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
         return Err(format!("„{text}“ hat ein Vorzeichen; {COUNT_RULE}"));
     }
     if text.contains(['e', 'E']) && text.chars().any(|c| c.is_ascii_digit()) {
-        return Err(format!("„{text}“ ist in Exponentialschreibweise; {COUNT_RULE}"));
+        return Err(format!(
+            "„{text}“ ist in Exponentialschreibweise; {COUNT_RULE}"
+        ));
     }
     if text.contains(',') {
-        return Err(format!("„{text}“ enthält ein Komma (Dezimalstelle); {COUNT_RULE}"));
+        return Err(format!(
+            "„{text}“ enthält ein Komma (Dezimalstelle); {COUNT_RULE}"
+        ));
     }
     let digits = if text.contains('.') {
         let mut groups = text.split('.');
@@ -34,7 +42,9 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
             && head.bytes().all(|b| b.is_ascii_digit())
             && groups.all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()));
         if !grouped {
-            return Err(format!("„{text}“: Punkt ist keine gültige Tausendergruppierung; {COUNT_RULE}"));
+            return Err(format!(
+                "„{text}“: Punkt ist keine gültige Tausendergruppierung; {COUNT_RULE}"
+            ));
         }
         text.replace('.', "")
     } else {
@@ -43,7 +53,9 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("„{text}“ ist keine Zahl; {COUNT_RULE}"));
     }
-    digits.parse::<i64>().map_err(|_| format!("„{text}“ ist zu groß; {COUNT_RULE}"))
+    digits
+        .parse::<i64>()
+        .map_err(|_| format!("„{text}“ ist zu groß; {COUNT_RULE}"))
 }
 
 #[cfg(test)]
@@ -63,8 +75,26 @@ mod tests {
     #[test]
     fn everything_else_is_refused() {
         for text in [
-            "", "12,5", "1,234", "1.23", "-1.000", "1234.0", "-5", "+5", "1e3", "1E+05", "-", ".", "x",
-            "k.A.", "12a", "1 000", "1.0000", ".123", "123.", "99999999999999999999",
+            "",
+            "12,5",
+            "1,234",
+            "1.23",
+            "-1.000",
+            "1234.0",
+            "-5",
+            "+5",
+            "1e3",
+            "1E+05",
+            "-",
+            ".",
+            "x",
+            "k.A.",
+            "12a",
+            "1 000",
+            "1.0000",
+            ".123",
+            "123.",
+            "99999999999999999999",
         ] {
             assert!(parse_count(text).is_err(), "{text:?} must be refused");
         }

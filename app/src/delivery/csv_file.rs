@@ -8,7 +8,11 @@ use super::validate::{Message, RawRecord, COL_COUNT, COL_MONTH, COL_REGION, COL_
 /// The rows of a file, or the messages that say why it cannot be read.
 pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
     let text = std::str::from_utf8(bytes).map_err(|err| {
-        let line = bytes[..err.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+        let line = bytes[..err.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u32
+            + 1;
         vec![Message::error(
             Some(line),
             None,
@@ -33,13 +37,21 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
                 )])
             }
         }
-        body = text.split_once('\n').map(|(_, rest)| rest).unwrap_or_default();
+        body = text
+            .split_once('\n')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
         line_offset = 1;
     }
 
     let header_line = body.lines().next().unwrap_or_default();
     if header_line.trim().is_empty() {
-        return Err(vec![Message::error(Some(1 + line_offset), None, None, "Datei ist leer: Kopfzeile fehlt")]);
+        return Err(vec![Message::error(
+            Some(1 + line_offset),
+            None,
+            None,
+            "Datei ist leer: Kopfzeile fehlt",
+        )]);
     }
     let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(header_line));
 
@@ -52,7 +64,14 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(header)) => header,
-        _ => return Err(vec![Message::error(Some(1 + line_offset), None, None, "Kopfzeile nicht lesbar")]),
+        _ => {
+            return Err(vec![Message::error(
+                Some(1 + line_offset),
+                None,
+                None,
+                "Kopfzeile nicht lesbar",
+            )])
+        }
     };
     let columns = map_columns(&header, 1 + line_offset)?;
 
@@ -61,7 +80,11 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
     for result in records {
         match result {
             Ok(record) => {
-                let line = record.position().map(|p| p.line() as u32).unwrap_or_default() + line_offset;
+                let line = record
+                    .position()
+                    .map(|p| p.line() as u32)
+                    .unwrap_or_default()
+                    + line_offset;
                 if record.iter().all(|cell| cell.trim().is_empty()) {
                     continue;
                 }
@@ -70,7 +93,11 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
                         Some(line),
                         None,
                         None,
-                        format!("{} Felder statt {} wie in der Kopfzeile", record.len(), header.len()),
+                        format!(
+                            "{} Felder statt {} wie in der Kopfzeile",
+                            record.len(),
+                            header.len()
+                        ),
                     ));
                     continue;
                 }
@@ -84,8 +111,14 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
                 });
             }
             Err(err) => {
-                let line = err.position().map(|p| p.line() as u32).unwrap_or_default() + line_offset;
-                errors.push(Message::error(Some(line), None, None, "Zeile nicht lesbar (Anführungszeichen prüfen)"));
+                let line =
+                    err.position().map(|p| p.line() as u32).unwrap_or_default() + line_offset;
+                errors.push(Message::error(
+                    Some(line),
+                    None,
+                    None,
+                    "Zeile nicht lesbar (Anführungszeichen prüfen)",
+                ));
             }
         }
     }
@@ -106,13 +139,31 @@ fn detect_delimiter(header: &str) -> u8 {
 
 /// Finds the four columns by name (case and quotes ignored, aliases allowed).
 fn map_columns(header: &csv::StringRecord, line: u32) -> Result<[usize; 4], Vec<Message>> {
-    let names: Vec<String> = header.iter().map(|h| h.trim().trim_matches('"').trim().to_lowercase()).collect();
+    let names: Vec<String> = header
+        .iter()
+        .map(|h| h.trim().trim_matches('"').trim().to_lowercase())
+        .collect();
     let find = |aliases: &[&str]| names.iter().position(|n| aliases.contains(&n.as_str()));
     let wanted: [(&str, &[&str]); 4] = [
-        (COL_SERVICE, &["onlinedienst", "onlinedienst-id", "onlineservice", "dienst", "service"]),
-        (COL_REGION, &["region", "regionalschlüssel", "ags", "ars", "gebiet"]),
+        (
+            COL_SERVICE,
+            &[
+                "onlinedienst",
+                "onlinedienst-id",
+                "onlineservice",
+                "dienst",
+                "service",
+            ],
+        ),
+        (
+            COL_REGION,
+            &["region", "regionalschlüssel", "ags", "ars", "gebiet"],
+        ),
         (COL_MONTH, &["monat", "month", "zeitraum"]),
-        (COL_COUNT, &["anzahl", "anzahl transaktionen", "transaktionen", "count"]),
+        (
+            COL_COUNT,
+            &["anzahl", "anzahl transaktionen", "transaktionen", "count"],
+        ),
     ];
     if names.len() == 1 {
         return Err(vec![Message::error(
@@ -171,7 +222,10 @@ mod tests {
     #[test]
     fn comma_files_and_column_order() {
         let rows = read_counts_csv(b"Anzahl,Monat,Region,Onlinedienst\n5,2024-01,01,X\n").unwrap();
-        assert_eq!((rows[0].service.as_str(), rows[0].count.as_str()), ("X", "5"));
+        assert_eq!(
+            (rows[0].service.as_str(), rows[0].count.as_str()),
+            ("X", "5")
+        );
     }
 
     #[test]
@@ -188,7 +242,8 @@ mod tests {
 
     #[test]
     fn not_utf8_is_refused_with_line() {
-        let err = read_counts_csv(b"Onlinedienst;Region;Monat;Anzahl\nM\xfcnchen;01;2024-01;1\n").unwrap_err();
+        let err = read_counts_csv(b"Onlinedienst;Region;Monat;Anzahl\nM\xfcnchen;01;2024-01;1\n")
+            .unwrap_err();
         assert_eq!(err[0].line, Some(2));
     }
 }

@@ -2,12 +2,12 @@
 //! validation path and, on the server, the one store step.
 
 mod api;
-#[cfg_attr(not(feature = "csr"), allow(dead_code))]
-pub mod pages;
 mod count;
 #[cfg(feature = "ssr")]
 pub mod csv_file;
 mod month;
+#[cfg_attr(not(feature = "csr"), allow(dead_code))]
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
 pub mod validate;

@@ -43,7 +43,8 @@ const LABELS: [&str; 12] = [
     "Dezember",
 ];
 
-pub const MONTH_RULE: &str = "Monat im Format JJJJ-MM angeben (auch MM/JJJJ, MM.JJJJ, JJJJMM oder „Mai 2024“)";
+pub const MONTH_RULE: &str =
+    "Monat im Format JJJJ-MM angeben (auch MM/JJJJ, MM.JJJJ, JJJJMM oder „Mai 2024“)";
 
 impl Month {
     pub fn new(year: i32, month: u32) -> Option<Self> {
@@ -64,15 +65,24 @@ impl Month {
     }
 
     pub fn from_date(date: NaiveDate) -> Self {
-        Self { year: date.year(), month: date.month() }
+        Self {
+            year: date.year(),
+            month: date.month(),
+        }
     }
 
     /// The month after this one.
     pub fn next(self) -> Self {
         if self.month == 12 {
-            Self { year: self.year + 1, month: 1 }
+            Self {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Self { year: self.year, month: self.month + 1 }
+            Self {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
@@ -93,11 +103,15 @@ impl Month {
         let invalid = || format!("„{text}“ ist kein gültiger Monat. {MONTH_RULE}");
         let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
         let build = |year: &str, month: &str| -> Result<Self, String> {
-            if year.len() != 4 || !digits(year) || !(1..=2).contains(&month.len()) || !digits(month) {
+            if year.len() != 4 || !digits(year) || !(1..=2).contains(&month.len()) || !digits(month)
+            {
                 return Err(invalid());
             }
-            Self::new(year.parse().map_err(|_| invalid())?, month.parse().map_err(|_| invalid())?)
-                .ok_or_else(invalid)
+            Self::new(
+                year.parse().map_err(|_| invalid())?,
+                month.parse().map_err(|_| invalid())?,
+            )
+            .ok_or_else(invalid)
         };
 
         if let Some((year, month)) = text.split_once('-') {
@@ -116,7 +130,10 @@ impl Month {
         }
         if let Some((name, year)) = text.split_once(char::is_whitespace) {
             let name = name.trim_end_matches('.').to_lowercase();
-            if let Some(index) = MONTH_NAMES.iter().position(|names| names.contains(&name.as_str())) {
+            if let Some(index) = MONTH_NAMES
+                .iter()
+                .position(|names| names.contains(&name.as_str()))
+            {
                 return build(year.trim(), &(index + 1).to_string());
             }
         }
@@ -169,8 +186,19 @@ mod tests {
     #[test]
     fn refused_forms() {
         for text in [
-            "", "2024-13", "2024-00", "24-02", "02/24", "Mai 24", "2024-02-01",
-            "2024-01-31T23:00:00.000Z", "2024-2", "Foo 2024", "2024", "13/2024", "-2024-01",
+            "",
+            "2024-13",
+            "2024-00",
+            "24-02",
+            "02/24",
+            "Mai 24",
+            "2024-02-01",
+            "2024-01-31T23:00:00.000Z",
+            "2024-2",
+            "Foo 2024",
+            "2024",
+            "13/2024",
+            "-2024-01",
         ] {
             assert!(Month::parse(text).is_err(), "{text} must be refused");
         }
@@ -182,6 +210,9 @@ mod tests {
         assert_eq!(month.label(), "Februar 2024");
         assert_eq!(month.slash_form(), "02/2024");
         assert_eq!(month.next().to_string(), "2024-03");
-        assert_eq!(Month::parse("2023-12").unwrap().next().to_string(), "2024-01");
+        assert_eq!(
+            Month::parse("2023-12").unwrap().next().to_string(),
+            "2024-01"
+        );
     }
 }

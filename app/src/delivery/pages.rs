@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::{lieferung_pruefen, lieferung_speichern, lieferungen, DeliveryCounts, DeliveryPreview, Severity};
+use super::{
+    lieferung_pruefen, lieferung_speichern, lieferungen, DeliveryCounts, DeliveryPreview, Severity,
+};
 use crate::error::AppError;
 use crate::ui::{format_number, ErrorBox, LoginHint};
 
@@ -26,13 +28,17 @@ pub fn DeliveryPage() -> impl IntoView {
         read_selected_file(ev, file);
     };
     let check = move |_| {
-        let Some(selected) = file.get_untracked() else { return };
+        let Some(selected) = file.get_untracked() else {
+            return;
+        };
         leptos::task::spawn_local(async move {
             preview.set(Some(lieferung_pruefen(selected.content).await));
         });
     };
     let save = move |_| {
-        let Some(selected) = file.get_untracked() else { return };
+        let Some(selected) = file.get_untracked() else {
+            return;
+        };
         leptos::task::spawn_local(async move {
             let result = lieferung_speichern(selected.name, selected.content).await;
             if result.is_ok() {
@@ -159,7 +165,10 @@ where
 #[cfg(feature = "csr")]
 fn read_selected_file(ev: leptos::ev::Event, target: RwSignal<Option<SelectedFile>>) {
     use wasm_bindgen::JsCast;
-    let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
         return;
     };
     let Some(file) = input.files().and_then(|files| files.get(0)) else {
@@ -169,7 +178,10 @@ fn read_selected_file(ev: leptos::ev::Event, target: RwSignal<Option<SelectedFil
     leptos::task::spawn_local(async move {
         let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
         let content = text.ok().and_then(|v| v.as_string()).unwrap_or_default();
-        target.set(Some(SelectedFile { name: file.name(), content }));
+        target.set(Some(SelectedFile {
+            name: file.name(),
+            content,
+        }));
     });
 }
 

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, Transaction};
 
-use super::validate::{KeyRepair, MasterData, RawRecord, Record, RegionRule, ServiceRule, Validation};
+use super::validate::{
+    KeyRepair, MasterData, RawRecord, Record, RegionRule, ServiceRule, Validation,
+};
 use super::{DeliveryCounts, DeliveryPreview, DeliveryReceipt, PreviewRow, RowStatus};
 use crate::error::AppError;
 use crate::regions::RegionLevel;
@@ -48,7 +50,9 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
             .fetch_all(pool)
             .await?;
     let regions: Vec<(String, String, RegionLevel, String, Option<NaiveDate>)> =
-        sqlx::query_as("SELECT key, name, level, cell_key, valid_to FROM region").fetch_all(pool).await?;
+        sqlx::query_as("SELECT key, name, level, cell_key, valid_to FROM region")
+            .fetch_all(pool)
+            .await?;
 
     let services = services
         .into_iter()
@@ -57,12 +61,31 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
                 Deliverer::Admin => true,
                 Deliverer::Organisation(own) => own == organisation_id,
             };
-            (id.clone(), ServiceRule { id, name, granularity, deliverable })
+            (
+                id.clone(),
+                ServiceRule {
+                    id,
+                    name,
+                    granularity,
+                    deliverable,
+                },
+            )
         })
         .collect();
     let regions = regions
         .into_iter()
-        .map(|(key, name, level, cell_key, valid_to)| (key.clone(), RegionRule { key, name, level, cell_key, valid_to }))
+        .map(|(key, name, level, cell_key, valid_to)| {
+            (
+                key.clone(),
+                RegionRule {
+                    key,
+                    name,
+                    level,
+                    cell_key,
+                    valid_to,
+                },
+            )
+        })
         .collect();
     Ok(MasterData { services, regions })
 }
@@ -85,16 +108,27 @@ async fn current_values(
            ON (t.service_id, t.region_key, t.month) = (k.service_id, k.region_key, k.month){}",
         if lock { " FOR UPDATE OF t" } else { "" }
     );
-    let rows: Vec<(String, String, NaiveDate, i64)> =
-        sqlx::query_as(&sql).bind(services).bind(regions).bind(months).fetch_all(executor).await?;
-    Ok(rows.into_iter().map(|(s, r, m, c)| ((s, r, m), c)).collect())
+    let rows: Vec<(String, String, NaiveDate, i64)> = sqlx::query_as(&sql)
+        .bind(services)
+        .bind(regions)
+        .bind(months)
+        .fetch_all(executor)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(s, r, m, c)| ((s, r, m), c))
+        .collect())
 }
 
 fn classify(records: &[Record], current: &HashMap<CellKey, i64>) -> Vec<PreviewRow> {
     records
         .iter()
         .map(|record| {
-            let key = (record.service_id.clone(), record.cell_key.clone(), record.month.first_day());
+            let key = (
+                record.service_id.clone(),
+                record.cell_key.clone(),
+                record.month.first_day(),
+            );
             let status = match current.get(&key) {
                 None => RowStatus::New,
                 Some(&old) if old == record.count => RowStatus::Unchanged,
@@ -141,7 +175,11 @@ pub async fn preview(
     let current = current_values(pool, &validation.records, false).await?;
     let preview_rows = classify(&validation.records, &current);
     let counts = count_rows(rows.len(), &preview_rows, &validation);
-    Ok(DeliveryPreview { rows: preview_rows, messages: validation.messages, counts })
+    Ok(DeliveryPreview {
+        rows: preview_rows,
+        messages: validation.messages,
+        counts,
+    })
 }
 
 /// What is stored with a delivery besides its values.
@@ -187,7 +225,11 @@ pub async fn store(
         unchanged = counts.unchanged,
         "delivery stored"
     );
-    Ok(DeliveryReceipt { delivery_id, counts, messages: validation.messages })
+    Ok(DeliveryReceipt {
+        delivery_id,
+        counts,
+        messages: validation.messages,
+    })
 }
 
 async fn insert_delivery(

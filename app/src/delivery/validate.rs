@@ -41,11 +41,21 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn error(line: Option<u32>, column: Option<&str>, value: Option<&str>, text: impl Into<String>) -> Self {
+    pub fn error(
+        line: Option<u32>,
+        column: Option<&str>,
+        value: Option<&str>,
+        text: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Error, line, column, value, text)
     }
 
-    pub fn warning(line: Option<u32>, column: Option<&str>, value: Option<&str>, text: impl Into<String>) -> Self {
+    pub fn warning(
+        line: Option<u32>,
+        column: Option<&str>,
+        value: Option<&str>,
+        text: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Warning, line, column, value, text)
     }
 
@@ -160,7 +170,11 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
     let mut seen: HashMap<(String, String, Month), (u32, i64)> = HashMap::new();
 
     for row in rows {
-        let errors_before = out.messages.iter().filter(|m| m.severity == Severity::Error).count();
+        let errors_before = out
+            .messages
+            .iter()
+            .filter(|m| m.severity == Severity::Error)
+            .count();
         let record = check_row(row, master, repair, &mut out.messages);
         let Some(record) = record else {
             debug_assert!(out.messages.len() > errors_before);
@@ -168,14 +182,21 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
             continue;
         };
 
-        let key = (record.service_id.clone(), record.cell_key.clone(), record.month);
+        let key = (
+            record.service_id.clone(),
+            record.cell_key.clone(),
+            record.month,
+        );
         match seen.get(&key) {
             Some(&(first_line, first_count)) if first_count == record.count => {
                 out.messages.push(Message::warning(
                     Some(row.line),
                     None,
                     None,
-                    format!("Zeile {} identisch mit Zeile {first_line}, ignoriert", row.line),
+                    format!(
+                        "Zeile {} identisch mit Zeile {first_line}, ignoriert",
+                        row.line
+                    ),
                 ));
             }
             Some(&(first_line, first_count)) => {
@@ -199,7 +220,12 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
     out
 }
 
-fn check_row(row: &RawRecord, master: &MasterData, repair: KeyRepair, messages: &mut Vec<Message>) -> Option<Record> {
+fn check_row(
+    row: &RawRecord,
+    master: &MasterData,
+    repair: KeyRepair,
+    messages: &mut Vec<Message>,
+) -> Option<Record> {
     let line = Some(row.line);
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -209,12 +235,20 @@ fn check_row(row: &RawRecord, master: &MasterData, repair: KeyRepair, messages: 
 
     let service_id = row.service.trim();
     let service = if service_id.is_empty() {
-        fail(COL_SERVICE, service_id, "Wert fehlt: Onlinedienst-ID angeben".to_owned());
+        fail(
+            COL_SERVICE,
+            service_id,
+            "Wert fehlt: Onlinedienst-ID angeben".to_owned(),
+        );
         None
     } else {
         match master.services.get(service_id) {
             None => {
-                fail(COL_SERVICE, service_id, format!("Onlinedienst „{service_id}“ ist unbekannt"));
+                fail(
+                    COL_SERVICE,
+                    service_id,
+                    format!("Onlinedienst „{service_id}“ ist unbekannt"),
+                );
                 None
             }
             Some(service) if !service.deliverable => {
@@ -232,7 +266,11 @@ fn check_row(row: &RawRecord, master: &MasterData, repair: KeyRepair, messages: 
     let month = match Month::parse(&row.month) {
         Ok(month) => Some(month),
         Err(text) => {
-            let text = if row.month.trim().is_empty() { "Wert fehlt: Monat angeben (JJJJ-MM)".to_owned() } else { text };
+            let text = if row.month.trim().is_empty() {
+                "Wert fehlt: Monat angeben (JJJJ-MM)".to_owned()
+            } else {
+                text
+            };
             fail(COL_MONTH, row.month.trim(), text);
             None
         }
@@ -249,12 +287,21 @@ fn check_row(row: &RawRecord, master: &MasterData, repair: KeyRepair, messages: 
     let region = match parse_region(&row.region, repair) {
         Ok((key, warning)) => match master.regions.get(key.as_str()) {
             None => {
-                fail(COL_REGION, row.region.trim(), region_unknown_text(row.region.trim(), &key));
+                fail(
+                    COL_REGION,
+                    row.region.trim(),
+                    region_unknown_text(row.region.trim(), &key),
+                );
                 None
             }
             Some(region) => {
                 if let Some(warning) = warning {
-                    warnings.push(Message::warning(line, Some(COL_REGION), Some(row.region.trim()), warning));
+                    warnings.push(Message::warning(
+                        line,
+                        Some(COL_REGION),
+                        Some(row.region.trim()),
+                        warning,
+                    ));
                 }
                 Some(region)
             }
@@ -328,7 +375,10 @@ fn parse_region(text: &str, repair: KeyRepair) -> Result<(RegionKey, Option<Stri
     {
         let padded = format!("0{text}");
         let key = RegionKey::parse(&padded).map_err(|e| e.to_string())?;
-        return Ok((key, Some(format!("Führende Null ergänzt: „{text}“ → „{padded}“"))));
+        return Ok((
+            key,
+            Some(format!("Führende Null ergänzt: „{text}“ → „{padded}“")),
+        ));
     }
     RegionKey::parse(text).map(|key| (key, None)).map_err(|err| match err {
         RegionKeyError::NotDigits if text.contains(['.', ',']) && text.chars().any(|c| c.is_ascii_digit()) => {
@@ -361,7 +411,12 @@ mod tests {
         ] {
             master.services.insert(
                 id.to_owned(),
-                ServiceRule { id: id.to_owned(), name: id.to_owned(), granularity, deliverable },
+                ServiceRule {
+                    id: id.to_owned(),
+                    name: id.to_owned(),
+                    granularity,
+                    deliverable,
+                },
             );
         }
         for (key, level, cell) in [
@@ -376,7 +431,13 @@ mod tests {
         ] {
             master.regions.insert(
                 key.to_owned(),
-                RegionRule { key: key.to_owned(), name: key.to_owned(), level, cell_key: cell.to_owned(), valid_to: None },
+                RegionRule {
+                    key: key.to_owned(),
+                    name: key.to_owned(),
+                    level,
+                    cell_key: cell.to_owned(),
+                    valid_to: None,
+                },
             );
         }
         master
@@ -394,7 +455,11 @@ mod tests {
 
     #[test]
     fn valid_rows_become_records() {
-        let v = validate(&[row(2, "DEMO-0001", "01001000", "2024-01", "1.000")], &master(), KeyRepair::Exact);
+        let v = validate(
+            &[row(2, "DEMO-0001", "01001000", "2024-01", "1.000")],
+            &master(),
+            KeyRepair::Exact,
+        );
         assert!(!v.has_errors());
         assert_eq!(v.records[0].count, 1000);
     }
@@ -410,8 +475,16 @@ mod tests {
 
     #[test]
     fn every_bad_cell_is_named() {
-        let v = validate(&[row(3, "FREMD", "101000", "24-01", "-1")], &master(), KeyRepair::LeadingZero);
-        let columns: Vec<_> = v.messages.iter().map(|m| m.column.clone().unwrap()).collect();
+        let v = validate(
+            &[row(3, "FREMD", "101000", "24-01", "-1")],
+            &master(),
+            KeyRepair::LeadingZero,
+        );
+        let columns: Vec<_> = v
+            .messages
+            .iter()
+            .map(|m| m.column.clone().unwrap())
+            .collect();
         assert_eq!(columns, ["Onlinedienst", "Monat", "Anzahl", "Region"]);
         assert!(v.messages.iter().all(|m| m.line == Some(3)));
         assert_eq!(v.rejected_lines, [3]);
@@ -419,15 +492,26 @@ mod tests {
 
     #[test]
     fn finer_than_granularity_is_refused() {
-        let v = validate(&[row(3, "DEMO-0006", "01001", "2024-06", "5")], &master(), KeyRepair::Exact);
+        let v = validate(
+            &[row(3, "DEMO-0006", "01001", "2024-06", "5")],
+            &master(),
+            KeyRepair::Exact,
+        );
         assert!(v.messages[0].text.contains("feiner als seine Granularität"));
-        let v = validate(&[row(2, "DEMO-0006", "DE", "2024-06", "5")], &master(), KeyRepair::Exact);
+        let v = validate(
+            &[row(2, "DEMO-0006", "DE", "2024-06", "5")],
+            &master(),
+            KeyRepair::Exact,
+        );
         assert!(!v.has_errors());
     }
 
     #[test]
     fn one_territory_is_one_cell() {
-        let rows = [row(2, "DEMO-0001", "11", "2024-01", "5"), row(3, "DEMO-0001", "11000000", "2024-01", "6")];
+        let rows = [
+            row(2, "DEMO-0001", "11", "2024-01", "5"),
+            row(3, "DEMO-0001", "11000000", "2024-01", "6"),
+        ];
         let v = validate(&rows, &master(), KeyRepair::Exact);
         assert!(v.messages[0].text.contains("doppelt"), "{:?}", v.messages);
     }
@@ -441,21 +525,35 @@ mod tests {
         let v = validate(&same, &master(), KeyRepair::Exact);
         assert!(!v.has_errors());
         assert_eq!(v.records.len(), 1);
-        assert_eq!(v.messages[0].text, "Zeile 4 identisch mit Zeile 2, ignoriert");
+        assert_eq!(
+            v.messages[0].text,
+            "Zeile 4 identisch mit Zeile 2, ignoriert"
+        );
 
         let conflicting = [
             row(2, "DEMO-0001", "14521430", "2024-03", "40"),
             row(4, "DEMO-0001", "14521430 ", "2024-03", "44"),
         ];
         let v = validate(&conflicting, &master(), KeyRepair::Exact);
-        assert_eq!(v.messages[0].text, "Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt: Zeile 2 = 40, Zeile 4 = 44");
+        assert_eq!(
+            v.messages[0].text,
+            "Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt: Zeile 2 = 40, Zeile 4 = 44"
+        );
     }
 
     #[test]
     fn spreadsheet_artefacts_get_hints() {
-        let v = validate(&[row(4, "DEMO-0001", "1001000.0", "2024-04", "1")], &master(), KeyRepair::LeadingZero);
+        let v = validate(
+            &[row(4, "DEMO-0001", "1001000.0", "2024-04", "1")],
+            &master(),
+            KeyRepair::LeadingZero,
+        );
         assert!(v.messages[0].text.contains("Spalte als Text exportieren"));
-        let v = validate(&[row(5, "DEMO-0001", "0", "2024-04", "1")], &master(), KeyRepair::LeadingZero);
+        let v = validate(
+            &[row(5, "DEMO-0001", "0", "2024-04", "1")],
+            &master(),
+            KeyRepair::LeadingZero,
+        );
         assert!(v.messages[0].text.contains("„DE“"), "{:?}", v.messages);
     }
 }

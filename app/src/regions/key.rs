@@ -106,15 +106,24 @@ mod tests {
         assert_eq!(RegionKey::parse("DE").unwrap().level(), RegionLevel::Bund);
         assert_eq!(RegionKey::parse("de").unwrap().as_str(), "DE");
         assert_eq!(RegionKey::parse("01").unwrap().level(), RegionLevel::Land);
-        assert_eq!(RegionKey::parse("14625").unwrap().level(), RegionLevel::Kreis);
-        assert_eq!(RegionKey::parse("01001000").unwrap().level(), RegionLevel::Gemeinde);
+        assert_eq!(
+            RegionKey::parse("14625").unwrap().level(),
+            RegionLevel::Kreis
+        );
+        assert_eq!(
+            RegionKey::parse("01001000").unwrap().level(),
+            RegionLevel::Gemeinde
+        );
     }
 
     #[test]
     fn ars_becomes_ags() {
         let key = RegionKey::parse("145215115430").unwrap();
         assert_eq!(key.as_str(), "14521430");
-        assert_eq!(RegionKey::parse("010010000000").unwrap().as_str(), "01001000");
+        assert_eq!(
+            RegionKey::parse("010010000000").unwrap().as_str(),
+            "01001000"
+        );
     }
 
     #[test]
@@ -125,9 +134,15 @@ mod tests {
     #[test]
     fn bad_keys_are_refused_with_the_reason() {
         assert_eq!(RegionKey::parse(""), Err(RegionKeyError::Empty));
-        assert_eq!(RegionKey::parse("101000"), Err(RegionKeyError::BadLength(6)));
+        assert_eq!(
+            RegionKey::parse("101000"),
+            Err(RegionKeyError::BadLength(6))
+        );
         assert_eq!(RegionKey::parse("1"), Err(RegionKeyError::BadLength(1)));
-        assert_eq!(RegionKey::parse("1001000.0"), Err(RegionKeyError::NotDigits));
+        assert_eq!(
+            RegionKey::parse("1001000.0"),
+            Err(RegionKeyError::NotDigits)
+        );
         assert_eq!(RegionKey::parse("1,2E+07"), Err(RegionKeyError::NotDigits));
         assert_eq!(RegionKey::parse("０１"), Err(RegionKeyError::NotDigits));
     }
@@ -141,7 +156,10 @@ mod tests {
         assert!(!bautzen.contains(&RegionKey::parse("14").unwrap()));
         assert!(RegionKey::bund().contains(&bautzen));
         assert_eq!(bautzen.parent().unwrap().as_str(), "14");
-        assert_eq!(RegionKey::parse("14").unwrap().parent(), Some(RegionKey::bund()));
+        assert_eq!(
+            RegionKey::parse("14").unwrap().parent(),
+            Some(RegionKey::bund())
+        );
         assert_eq!(RegionKey::bund().parent(), None);
     }
 }

@@ -10,7 +10,10 @@ use serde::{Deserialize, Serialize};
 /// The level of a region in the German administrative hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(feature = "ssr", sqlx(type_name = "region_level", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "region_level", rename_all = "lowercase")
+)]
 pub enum RegionLevel {
     Bund,
     Land,

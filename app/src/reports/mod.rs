@@ -92,16 +92,26 @@ pub mod server {
 
         let mut rows: Vec<DataSourceRow> = rows
             .into_iter()
-            .map(|(level, name, services, focus_efa, first, last, granularity, transactions)| DataSourceRow {
-                level,
-                name,
-                services,
-                focus_efa,
-                from: first.map(|d| Month::from_date(d).slash_form()).unwrap_or_default(),
-                to: last.map(|d| Month::from_date(d).slash_form()).unwrap_or_default(),
-                granularity: granularity.map(|g| g.report_label().to_owned()).unwrap_or_default(),
-                transactions,
-            })
+            .map(
+                |(level, name, services, focus_efa, first, last, granularity, transactions)| {
+                    DataSourceRow {
+                        level,
+                        name,
+                        services,
+                        focus_efa,
+                        from: first
+                            .map(|d| Month::from_date(d).slash_form())
+                            .unwrap_or_default(),
+                        to: last
+                            .map(|d| Month::from_date(d).slash_form())
+                            .unwrap_or_default(),
+                        granularity: granularity
+                            .map(|g| g.report_label().to_owned())
+                            .unwrap_or_default(),
+                        transactions,
+                    }
+                },
+            )
             .collect();
         rows.sort_by(|a, b| {
             level_rank(&a.level)

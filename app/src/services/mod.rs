@@ -7,7 +7,10 @@ use crate::regions::RegionLevel;
 /// The finest regional level a service reports at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(feature = "ssr", sqlx(type_name = "granularity", rename_all = "lowercase"))]
+#[cfg_attr(
+    feature = "ssr",
+    sqlx(type_name = "granularity", rename_all = "lowercase")
+)]
 pub enum Granularity {
     Bund,
     Land,
@@ -74,7 +77,10 @@ mod tests {
 
     #[test]
     fn report_wording_and_short_forms_parse() {
-        assert_eq!(Granularity::parse("nach Bundesländern"), Some(Granularity::Land));
+        assert_eq!(
+            Granularity::parse("nach Bundesländern"),
+            Some(Granularity::Land)
+        );
         assert_eq!(Granularity::parse("Kreis"), Some(Granularity::Kreis));
         assert_eq!(Granularity::parse("bundesweit"), Some(Granularity::Bund));
         assert_eq!(Granularity::parse("monatlich"), None);

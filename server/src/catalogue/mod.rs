@@ -86,7 +86,11 @@ impl fmt::Display for CatalogueSummary {
             n(self.without_ozg_id),
         )?;
         if self.ozg_removed > 0 {
-            write!(f, "; {} OZG-Leistungen entfernt, die nicht mehr in der Datei stehen", n(self.ozg_removed))?;
+            write!(
+                f,
+                "; {} OZG-Leistungen entfernt, die nicht mehr in der Datei stehen",
+                n(self.ozg_removed)
+            )?;
         }
         write!(
             f,
@@ -112,7 +116,11 @@ impl fmt::Display for CatalogueSummary {
             write!(f, ", z. B. {}", examples.join("; "))?;
         }
         if !self.skipped.is_empty() {
-            let rows = if self.skipped.len() == 1 { "Zeile" } else { "Zeilen" };
+            let rows = if self.skipped.len() == 1 {
+                "Zeile"
+            } else {
+                "Zeilen"
+            };
             write!(f, "\n{} {rows} nicht übernommen:", n(self.skipped.len()))?;
             for row in self.skipped.iter().take(10) {
                 write!(f, "\n  {}, Zeile {}: {}", row.file, row.line, row.reason)?;
@@ -131,17 +139,32 @@ pub enum CatalogueError {
     #[error("{}: keine Datei {pattern} gefunden", dir.display())]
     MissingFile { dir: PathBuf, pattern: &'static str },
     #[error("{}: mehrere Dateien passen zu {pattern} ({}); bitte nur eine in den Ordner legen", dir.display(), candidates.join(", "))]
-    AmbiguousFile { dir: PathBuf, pattern: &'static str, candidates: Vec<String> },
+    AmbiguousFile {
+        dir: PathBuf,
+        pattern: &'static str,
+        candidates: Vec<String>,
+    },
     #[error("{path}: Datei kann nicht gelesen werden: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{file}, Zeile {line}: kein gültiges UTF-8")]
     Encoding { file: String, line: usize },
     #[error("{file}, Zeile {line}: {message}")]
-    Csv { file: String, line: usize, message: String },
+    Csv {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("{file}: Spalte „{column}“ fehlt")]
     MissingColumn { file: String, column: &'static str },
     #[error("{file}, Zeile {line}: {message}")]
-    Row { file: String, line: usize, message: String },
+    Row {
+        file: String,
+        line: usize,
+        message: String,
+    },
     #[error("Datenbankfehler beim Katalogimport: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -159,20 +182,38 @@ pub fn read_catalogue(dir: &Path) -> Result<Catalogue, CatalogueError> {
     let ozg_path = find_file(dir, "ozg_leistungen", "ozg_leistungen*.csv")?;
     let leika_path = find_file(dir, "leika_ozg", "leika_ozg*.csv")?;
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| CatalogueError::Read { path: path.display().to_string(), source })
+        std::fs::read(path).map_err(|source| CatalogueError::Read {
+            path: path.display().to_string(),
+            source,
+        })
     };
-    let name = |path: &Path| path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = |path: &Path| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let ozg = parse::parse_ozg(&name(&ozg_path), &read(&ozg_path)?)?;
     let ozg_ids: HashSet<&str> = ozg.iter().map(|o| o.ozg_id.as_str()).collect();
     let mut skipped = Vec::new();
-    let leika = parse::parse_leika(&name(&leika_path), &read(&leika_path)?, &ozg_ids, &mut skipped)?;
-    Ok(Catalogue { ozg, leika, skipped })
+    let leika = parse::parse_leika(
+        &name(&leika_path),
+        &read(&leika_path)?,
+        &ozg_ids,
+        &mut skipped,
+    )?;
+    Ok(Catalogue {
+        ozg,
+        leika,
+        skipped,
+    })
 }
 
 /// The one `PREFIX*.csv` in `dir`.
 fn find_file(dir: &Path, prefix: &str, pattern: &'static str) -> Result<PathBuf, CatalogueError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|source| CatalogueError::Read { path: dir.display().to_string(), source })?;
+    let entries = std::fs::read_dir(dir).map_err(|source| CatalogueError::Read {
+        path: dir.display().to_string(),
+        source,
+    })?;
     let mut candidates: Vec<String> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_file())
@@ -181,31 +222,53 @@ fn find_file(dir: &Path, prefix: &str, pattern: &'static str) -> Result<PathBuf,
         .collect();
     candidates.sort();
     match candidates.len() {
-        0 => Err(CatalogueError::MissingFile { dir: dir.to_owned(), pattern }),
+        0 => Err(CatalogueError::MissingFile {
+            dir: dir.to_owned(),
+            pattern,
+        }),
         1 => Ok(dir.join(&candidates[0])),
-        _ => Err(CatalogueError::AmbiguousFile { dir: dir.to_owned(), pattern, candidates }),
+        _ => Err(CatalogueError::AmbiguousFile {
+            dir: dir.to_owned(),
+            pattern,
+            candidates,
+        }),
     }
 }
 
 /// Imports the catalogue from the CSV files in `dir`, replacing the
 /// current one in one transaction.
-pub async fn import_catalogue(pool: &PgPool, dir: &Path) -> Result<CatalogueSummary, CatalogueError> {
+pub async fn import_catalogue(
+    pool: &PgPool,
+    dir: &Path,
+) -> Result<CatalogueSummary, CatalogueError> {
     let dir = dir.to_owned();
     let catalogue = tokio::task::spawn_blocking(move || read_catalogue(&dir))
         .await
-        .map_err(|e| CatalogueError::Read { path: "Katalog".into(), source: std::io::Error::other(e) })??;
+        .map_err(|e| CatalogueError::Read {
+            path: "Katalog".into(),
+            source: std::io::Error::other(e),
+        })??;
     import_parsed(pool, catalogue).await
 }
 
 /// Stores an already read catalogue (see [`import_catalogue`]).
-pub async fn import_parsed(pool: &PgPool, catalogue: Catalogue) -> Result<CatalogueSummary, CatalogueError> {
-    let Catalogue { ozg, leika, skipped } = catalogue;
+pub async fn import_parsed(
+    pool: &PgPool,
+    catalogue: Catalogue,
+) -> Result<CatalogueSummary, CatalogueError> {
+    let Catalogue {
+        ozg,
+        leika,
+        skipped,
+    } = catalogue;
     let mut tx = pool.begin().await?;
     sqlx::query("LOCK TABLE ozg_leistung, leika_leistung IN SHARE ROW EXCLUSIVE MODE")
         .execute(&mut *tx)
         .await?;
 
-    sqlx::query("DELETE FROM leika_leistung").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM leika_leistung")
+        .execute(&mut *tx)
+        .await?;
 
     let ids: Vec<&str> = ozg.iter().map(|o| o.ozg_id.as_str()).collect();
     let names: Vec<&str> = ozg.iter().map(|o| o.name.as_str()).collect();
@@ -240,7 +303,10 @@ pub async fn import_parsed(pool: &PgPool, catalogue: Catalogue) -> Result<Catalo
         let row_ids: Vec<i64> = (0..batch.len() as i64).map(|i| first_id + i).collect();
         let keys: Vec<Option<&str>> = batch.iter().map(|l| l.leika_key.as_deref()).collect();
         let names: Vec<&str> = batch.iter().map(|l| l.name.as_str()).collect();
-        let typ_raw: Vec<Option<&str>> = batch.iter().map(|l| l.leistungstyp_raw.as_deref()).collect();
+        let typ_raw: Vec<Option<&str>> = batch
+            .iter()
+            .map(|l| l.leistungstyp_raw.as_deref())
+            .collect();
         // Array literals, cast per row: UNNEST cannot yield arrays from a 2-D array.
         let typ_values: Vec<String> = batch
             .iter()
@@ -369,8 +435,16 @@ mod tests {
         assert_eq!(
             summary.typ_examples,
             vec![
-                TypExample { raw: "1, 2/3".into(), count: 2, values: vec![1, 2, 3] },
-                TypExample { raw: "6".into(), count: 1, values: vec![] },
+                TypExample {
+                    raw: "1, 2/3".into(),
+                    count: 2,
+                    values: vec![1, 2, 3]
+                },
+                TypExample {
+                    raw: "6".into(),
+                    count: 1,
+                    values: vec![]
+                },
             ]
         );
         let text = summary.to_string();
@@ -384,7 +458,17 @@ mod tests {
 
     #[test]
     fn a_folder_without_the_files_is_an_error() {
-        let err = read_catalogue(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path()).unwrap_err();
-        assert!(matches!(err, CatalogueError::MissingFile { pattern: "ozg_leistungen*.csv", .. }), "{err}");
+        let err = read_catalogue(Path::new(env!("CARGO_MANIFEST_DIR")).join("src").as_path())
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CatalogueError::MissingFile {
+                    pattern: "ozg_leistungen*.csv",
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }

@@ -64,19 +64,31 @@ pub struct Leistungstyp {
 pub fn parse_leistungstyp(raw: &str) -> Leistungstyp {
     let raw = raw.trim();
     if raw.is_empty() {
-        return Leistungstyp { values: Vec::new(), kind: TypKind::Missing };
+        return Leistungstyp {
+            values: Vec::new(),
+            kind: TypKind::Missing,
+        };
     }
     let parts: Vec<&str> = raw.split(',').map(str::trim).collect();
     let mut values = Vec::new();
     for part in &parts {
         match clean_type(part) {
             Some(types) => values.extend_from_slice(types),
-            None => return Leistungstyp { values: Vec::new(), kind: TypKind::Unrecognized },
+            None => {
+                return Leistungstyp {
+                    values: Vec::new(),
+                    kind: TypKind::Unrecognized,
+                }
+            }
         }
     }
     values.sort_unstable();
     values.dedup();
-    let kind = if parts.len() == 1 { TypKind::Single } else { TypKind::Several };
+    let kind = if parts.len() == 1 {
+        TypKind::Single
+    } else {
+        TypKind::Several
+    };
     Leistungstyp { values, kind }
 }
 
@@ -107,7 +119,11 @@ pub fn parse_ozg(file: &str, bytes: &[u8]) -> Result<Vec<OzgLeistung>, Catalogue
     while let Some((line, record)) = table.next_record()? {
         let cell = |col: usize| record.get(col).unwrap_or("").trim().to_owned();
         let optional = |col: Option<usize>| col.map(cell).filter(|v| !v.is_empty());
-        let row_error = |message: String| CatalogueError::Row { file: file.to_owned(), line, message };
+        let row_error = |message: String| CatalogueError::Row {
+            file: file.to_owned(),
+            line,
+            message,
+        };
         let ozg_id = cell(id_col);
         if ozg_id.is_empty() {
             return Err(row_error("OZG-ID fehlt".into()));
@@ -119,10 +135,18 @@ pub fn parse_ozg(file: &str, bytes: &[u8]) -> Result<Vec<OzgLeistung>, Catalogue
         if name.is_empty() {
             return Err(row_error(format!("Name der OZG-Leistung {ozg_id} fehlt")));
         }
-        let hidden = match optional(hidden_col).as_deref().map(str::to_lowercase).as_deref() {
+        let hidden = match optional(hidden_col)
+            .as_deref()
+            .map(str::to_lowercase)
+            .as_deref()
+        {
             None | Some("0") | Some("false") | Some("nein") => false,
             Some("1") | Some("true") | Some("ja") => true,
-            Some(other) => return Err(row_error(format!("hidden muss 0 oder 1 sein, gefunden „{other}“"))),
+            Some(other) => {
+                return Err(row_error(format!(
+                    "hidden muss 0 oder 1 sein, gefunden „{other}“"
+                )))
+            }
         };
         out.push(OzgLeistung {
             ozg_id,
@@ -153,14 +177,22 @@ pub fn parse_leika(
     let mut out = Vec::new();
     while let Some((line, record)) = table.next_record()? {
         let cell = |col: usize| record.get(col).unwrap_or("").trim().to_owned();
-        let mut skip = |reason: String| skipped.push(SkippedRow { file: file.to_owned(), line, reason });
+        let mut skip = |reason: String| {
+            skipped.push(SkippedRow {
+                file: file.to_owned(),
+                line,
+                reason,
+            })
+        };
         let raw_key = cell(key_col);
         let leika_key = if raw_key.is_empty() || raw_key.eq_ignore_ascii_case("nicht im LeiKa") {
             None
         } else if raw_key.len() == 14 && raw_key.bytes().all(|b| b.is_ascii_digit()) {
             Some(raw_key)
         } else {
-            skip(format!("ungültiger LeiKa-Schlüssel „{raw_key}“ (14 Ziffern oder „nicht im LeiKa“)"));
+            skip(format!(
+                "ungültiger LeiKa-Schlüssel „{raw_key}“ (14 Ziffern oder „nicht im LeiKa“)"
+            ));
             continue;
         };
         let name = cell(name_col);
@@ -170,7 +202,9 @@ pub fn parse_leika(
         }
         let ozg_id = Some(cell(ozg_col)).filter(|v| !v.is_empty());
         if let Some(id) = ozg_id.as_deref().filter(|id| !ozg_ids.contains(id)) {
-            skip(format!("OZG-ID {id} steht nicht in der Liste der OZG-Leistungen"));
+            skip(format!(
+                "OZG-ID {id} steht nicht in der Liste der OZG-Leistungen"
+            ));
             continue;
         }
         let raw_typ = cell(typ_col);
@@ -190,6 +224,9 @@ pub fn parse_leika(
 struct Table<'a> {
     file: String,
     bytes: &'a [u8],
+    /// Counting position for line numbers: a byte offset and the number of
+    /// line ends before it (records come in order, so counting goes on from here).
+    counted: (usize, usize),
     columns: HashMap<String, usize>,
     reader: csv::Reader<&'a [u8]>,
 }
@@ -198,12 +235,23 @@ impl<'a> Table<'a> {
     fn open(file: &str, bytes: &'a [u8]) -> Result<Self, CatalogueError> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         if let Err(e) = std::str::from_utf8(bytes) {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
-            return Err(CatalogueError::Encoding { file: file.to_owned(), line });
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            return Err(CatalogueError::Encoding {
+                file: file.to_owned(),
+                line,
+            });
         }
         let header_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
         let count = |c: u8| header_line.iter().filter(|&&b| b == c).count();
-        let delimiter = if count(b';') > count(b',') { b';' } else { b',' };
+        let delimiter = if count(b';') > count(b',') {
+            b';'
+        } else {
+            b','
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
@@ -215,18 +263,33 @@ impl<'a> Table<'a> {
             .enumerate()
             .map(|(i, h)| (h.trim().to_lowercase(), i))
             .collect();
-        Ok(Self { file: file.to_owned(), bytes, columns, reader })
+        Ok(Self {
+            file: file.to_owned(),
+            bytes,
+            counted: (0, 0),
+            columns,
+            reader,
+        })
     }
 
     fn column(&self, name: &'static str) -> Result<usize, CatalogueError> {
-        self.optional_column(name).ok_or_else(|| CatalogueError::MissingColumn {
-            file: self.file.clone(),
-            column: name,
-        })
+        self.optional_column(name)
+            .ok_or_else(|| CatalogueError::MissingColumn {
+                file: self.file.clone(),
+                column: name,
+            })
     }
 
     fn optional_column(&self, name: &str) -> Option<usize> {
         self.columns.get(name).copied()
+    }
+
+    fn line_at(&mut self, offset: u64) -> usize {
+        let (line, counted_to) = line_at(self.bytes, offset, self.counted);
+        if counted_to >= self.counted.0 {
+            self.counted = (counted_to, line - 1);
+        }
+        line
     }
 
     /// The next non-empty record and its physical line number.
@@ -239,7 +302,10 @@ impl<'a> Table<'a> {
                     if record.iter().all(|f| f.trim().is_empty()) {
                         continue;
                     }
-                    let line = record.position().map(|p| line_at(self.bytes, p.byte())).unwrap_or(0);
+                    let line = record
+                        .position()
+                        .map(|p| self.line_at(p.byte()))
+                        .unwrap_or(0);
                     return Ok(Some((line, record)));
                 }
                 Err(e) => return Err(csv_error(&self.file, self.bytes, e)),
@@ -248,28 +314,46 @@ impl<'a> Table<'a> {
     }
 }
 
-/// The physical line (1-based) of the record starting at byte `offset`.
+/// The physical line (1-based) of the record starting at byte `offset`,
+/// counting line ends in `bytes[from..]` on top of `lines` already counted
+/// before `from`. Returns the line and the offset counted to.
 ///
 /// The csv crate's own line count lags by one after CRLF line ends, and
 /// its byte offset may point at the line end before the record, so skip
 /// line-end bytes (a record never starts with one) and count.
-fn line_at(bytes: &[u8], offset: u64) -> usize {
+fn line_at(bytes: &[u8], offset: u64, (from, lines): (usize, usize)) -> (usize, usize) {
     let mut offset = (offset as usize).min(bytes.len());
     while offset < bytes.len() && matches!(bytes[offset], b'\r' | b'\n') {
         offset += 1;
     }
-    bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+    // Records come in order; should one not, count from the start.
+    let (from, lines) = if from <= offset {
+        (from, lines)
+    } else {
+        (0, 0)
+    };
+    let lines = lines + bytes[from..offset].iter().filter(|&&b| b == b'\n').count();
+    (lines + 1, offset)
 }
 
 fn csv_error(file: &str, bytes: &[u8], error: csv::Error) -> CatalogueError {
-    let line = error.position().map(|p| line_at(bytes, p.byte())).unwrap_or(0);
+    let line = error
+        .position()
+        .map(|p| line_at(bytes, p.byte(), (0, 0)).0)
+        .unwrap_or(0);
     let message = match error.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("{len} Spalten, erwartet {expected_len}")
         }
         _ => error.to_string(),
     };
-    CatalogueError::Csv { file: file.to_owned(), line, message }
+    CatalogueError::Csv {
+        file: file.to_owned(),
+        line,
+        message,
+    }
 }
 
 #[cfg(test)]
@@ -278,8 +362,21 @@ mod tests {
 
     #[test]
     fn leistungstyp_single_values() {
-        for (raw, values) in [("1", vec![1]), ("4", vec![4]), (" 5 ", vec![5]), ("2/3", vec![2, 3]), ("2 / 3", vec![2, 3])] {
-            assert_eq!(parse_leistungstyp(raw), Leistungstyp { values, kind: TypKind::Single }, "{raw}");
+        for (raw, values) in [
+            ("1", vec![1]),
+            ("4", vec![4]),
+            (" 5 ", vec![5]),
+            ("2/3", vec![2, 3]),
+            ("2 / 3", vec![2, 3]),
+        ] {
+            assert_eq!(
+                parse_leistungstyp(raw),
+                Leistungstyp {
+                    values,
+                    kind: TypKind::Single
+                },
+                "{raw}"
+            );
         }
     }
 
@@ -287,9 +384,18 @@ mod tests {
     fn leistungstyp_lists_are_the_union_but_reported() {
         assert_eq!(
             parse_leistungstyp("1, 2/3"),
-            Leistungstyp { values: vec![1, 2, 3], kind: TypKind::Several }
+            Leistungstyp {
+                values: vec![1, 2, 3],
+                kind: TypKind::Several
+            }
         );
-        assert_eq!(parse_leistungstyp("2,1"), Leistungstyp { values: vec![1, 2], kind: TypKind::Several });
+        assert_eq!(
+            parse_leistungstyp("2,1"),
+            Leistungstyp {
+                values: vec![1, 2],
+                kind: TypKind::Several
+            }
+        );
     }
 
     #[test]
@@ -297,11 +403,20 @@ mod tests {
         for raw in ["6", "44", "0", "2-3", "1/2", "Typ 1", "1, 6", "1,"] {
             assert_eq!(
                 parse_leistungstyp(raw),
-                Leistungstyp { values: vec![], kind: TypKind::Unrecognized },
+                Leistungstyp {
+                    values: vec![],
+                    kind: TypKind::Unrecognized
+                },
                 "{raw}"
             );
         }
-        assert_eq!(parse_leistungstyp("  "), Leistungstyp { values: vec![], kind: TypKind::Missing });
+        assert_eq!(
+            parse_leistungstyp("  "),
+            Leistungstyp {
+                values: vec![],
+                kind: TypKind::Missing
+            }
+        );
     }
 
     #[test]
@@ -321,9 +436,16 @@ mod tests {
     #[test]
     fn ozg_file_errors_name_the_line() {
         let err = parse_ozg("ozg.csv", b"ozg_id,name\n1,A\n1,B\n").unwrap_err();
-        assert_eq!(err.to_string(), "ozg.csv, Zeile 3: OZG-ID 1 kommt doppelt vor");
+        assert_eq!(
+            err.to_string(),
+            "ozg.csv, Zeile 3: OZG-ID 1 kommt doppelt vor"
+        );
         let err = parse_ozg("ozg.csv", b"ozg_id,name,hidden\n1,A,vielleicht\n").unwrap_err();
-        assert!(err.to_string().starts_with("ozg.csv, Zeile 2: hidden muss 0 oder 1 sein"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("ozg.csv, Zeile 2: hidden muss 0 oder 1 sein"),
+            "{err}"
+        );
         let err = parse_ozg("ozg.csv", b"id,name\n1,A\n").unwrap_err();
         assert_eq!(err.to_string(), "ozg.csv: Spalte „ozg_id“ fehlt");
         let err = parse_ozg("ozg.csv", b"ozg_id,name\n1,A\n2,B,C\n").unwrap_err();

@@ -62,7 +62,9 @@ impl RunAs {
         }
         // SAFETY: checked non-null above.
         let (uid, gid) = unsafe { ((*entry).pw_uid, (*entry).pw_gid) };
-        Ok(Self { uid: Some((uid, gid)) })
+        Ok(Self {
+            uid: Some((uid, gid)),
+        })
     }
 
     fn command(self, program: &Path) -> Command {
@@ -93,7 +95,10 @@ fn bin_dir() -> Result<PathBuf, EmbeddedError> {
         })
         .collect();
     versions.sort();
-    versions.pop().map(|(_, bin)| bin).ok_or(EmbeddedError::NoBinaries)
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or(EmbeddedError::NoBinaries)
 }
 
 fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> EmbeddedError {
@@ -112,7 +117,8 @@ impl EmbeddedPostgres {
         }
 
         if !data_dir.join("PG_VERSION").exists() {
-            std::fs::create_dir_all(&data_dir).map_err(io(format!("create {}", data_dir.display())))?;
+            std::fs::create_dir_all(&data_dir)
+                .map_err(io(format!("create {}", data_dir.display())))?;
             std::fs::set_permissions(&data_dir, std::fs::Permissions::from_mode(0o700))
                 .map_err(io("chmod data folder"))?;
             run_as.own(&data_dir)?;
@@ -120,12 +126,21 @@ impl EmbeddedPostgres {
                 .command(&bin.join("initdb"))
                 .args(["-D"])
                 .arg(&data_dir)
-                .args(["-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"])
+                .args([
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--no-locale",
+                    "--no-sync",
+                ])
                 .stdin(Stdio::null())
                 .output()
                 .map_err(io("run initdb"))?;
             if !output.status.success() {
-                return Err(EmbeddedError::Initdb(String::from_utf8_lossy(&output.stderr).trim().to_owned()));
+                return Err(EmbeddedError::Initdb(
+                    String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+                ));
             }
             tracing::info!(path = %data_dir.display(), "initialised PostgreSQL cluster");
         }
@@ -145,7 +160,14 @@ impl EmbeddedPostgres {
             .arg(&data_dir)
             .arg("-k")
             .arg(&data_dir)
-            .args(["-c", "listen_addresses=", "-c", "fsync=on", "-c", "max_connections=100"])
+            .args([
+                "-c",
+                "listen_addresses=",
+                "-c",
+                "fsync=on",
+                "-c",
+                "max_connections=100",
+            ])
             .stdin(Stdio::null())
             .stdout(log.try_clone().map_err(io("log"))?)
             .stderr(log);
@@ -174,7 +196,9 @@ impl EmbeddedPostgres {
             .map_err(io("spawn keeper thread"))?;
         let pid = rx
             .recv()
-            .map_err(|_| EmbeddedError::Io("start postgres".into(), std::io::ErrorKind::Other.into()))?
+            .map_err(|_| {
+                EmbeddedError::Io("start postgres".into(), std::io::ErrorKind::Other.into())
+            })?
             .map_err(io("start postgres"))?;
         tracing::info!(pid, "started embedded PostgreSQL");
         Ok(Self { data_dir, pid })
@@ -198,7 +222,10 @@ impl EmbeddedPostgres {
                 return Ok(());
             }
             if start.elapsed() > timeout || !process_alive(self.pid) {
-                return Err(EmbeddedError::NotReady(timeout.as_secs(), self.data_dir.join("server.log")));
+                return Err(EmbeddedError::NotReady(
+                    timeout.as_secs(),
+                    self.data_dir.join("server.log"),
+                ));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -228,14 +255,18 @@ pub async fn create_database(
     template: Option<&str>,
 ) -> Result<(), EmbeddedError> {
     let mut conn = PgConnection::connect_with(admin).await?;
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-        .bind(database)
-        .fetch_one(&mut conn)
-        .await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(database)
+            .fetch_one(&mut conn)
+            .await?;
     if !exists {
         let quoted = database.replace('"', "\"\"");
         let sql = match template {
-            Some(template) => format!("CREATE DATABASE \"{quoted}\" TEMPLATE \"{}\"", template.replace('"', "\"\"")),
+            Some(template) => format!(
+                "CREATE DATABASE \"{quoted}\" TEMPLATE \"{}\"",
+                template.replace('"', "\"\"")
+            ),
             None => format!("CREATE DATABASE \"{quoted}\""),
         };
         sqlx::query(&sql).execute(&mut conn).await?;
@@ -249,13 +280,20 @@ fn process_alive(pid: i32) -> bool {
     let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok();
     match state {
         None => false,
-        Some(stat) => !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Some(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
     }
 }
 
 fn parent_pid(pid: i32) -> Option<i32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()
+    stat.rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 /// Stops a cluster on this data folder left behind by a killed server.
@@ -263,13 +301,18 @@ fn stop_orphan(data_dir: &Path) -> Result<(), EmbeddedError> {
     let Ok(pid_file) = std::fs::read_to_string(data_dir.join("postmaster.pid")) else {
         return Ok(());
     };
-    let Some(pid) = pid_file.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+    let Some(pid) = pid_file
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    else {
         return Ok(());
     };
     if !process_alive(pid) {
         return Ok(());
     }
-    let is_postgres = std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("postgres"));
+    let is_postgres = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .is_ok_and(|c| c.starts_with("postgres"));
     if !is_postgres {
         return Ok(());
     }

@@ -31,7 +31,12 @@ impl Database {
     /// Connects (starting the embedded cluster if no URL is set) and migrates.
     pub async fn open(config: &DatabaseConfig) -> Result<Self, DbError> {
         let (options, embedded) = match &config.database_url {
-            Some(url) => (url.expose().parse::<PgConnectOptions>().map_err(DbError::Connect)?, None),
+            Some(url) => (
+                url.expose()
+                    .parse::<PgConnectOptions>()
+                    .map_err(DbError::Connect)?,
+                None,
+            ),
             None => {
                 let cluster = EmbeddedPostgres::start(&config.data_dir.join("pgdata"))?;
                 cluster.wait_ready().await?;

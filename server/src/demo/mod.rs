@@ -19,7 +19,8 @@ use sqlx::PgPool;
 pub use spread::largest_remainder;
 
 /// Printed by `zsk serve` when the demo is on.
-pub const LOGIN_HINT: &str = "Demo-Anmeldungen (nur für die Demo, ZSK_DEMO=false schaltet sie ab):\n\
+pub const LOGIN_HINT: &str =
+    "Demo-Anmeldungen (nur für die Demo, ZSK_DEMO=false schaltet sie ab):\n\
   ZSK-Team (admin):        admin / zsk-demo-admin\n\
   Datenlieferant (EfA):    lieferant / zsk-demo-lieferant\n\
   Leserolle Bautzen 14625: bautzen / zsk-demo-bautzen";
@@ -72,7 +73,10 @@ pub fn read_report(path: &Path) -> Result<Vec<ReportRow>, DemoError> {
     let mut rows = Vec::new();
     for (index, record) in reader.records().enumerate() {
         let line = index + 2;
-        let bad = |message: &str| DemoError::Report { line, message: message.to_owned() };
+        let bad = |message: &str| DemoError::Report {
+            line,
+            message: message.to_owned(),
+        };
         let record = record.map_err(|_| bad("nicht lesbar"))?;
         let cell = |i: usize| record.get(i).unwrap_or_default().trim();
         let month = |text: &str| -> Result<Option<Month>, DemoError> {
@@ -118,8 +122,13 @@ pub fn slug(name: &str) -> String {
 }
 
 /// Loads the region register from the reference folder if the database has none.
-pub async fn ensure_region_register(pool: &PgPool, reference_dir: &Path) -> Result<Option<String>, DemoError> {
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM region").fetch_one(pool).await?;
+pub async fn ensure_region_register(
+    pool: &PgPool,
+    reference_dir: &Path,
+) -> Result<Option<String>, DemoError> {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM region")
+        .fetch_one(pool)
+        .await?;
     if count > 0 {
         return Ok(None);
     }
@@ -142,9 +151,10 @@ pub async fn load(pool: &PgPool, reference_dir: &Path) -> Result<String, DemoErr
         notes.push(format!("Gebietsregister geladen: {summary}"));
     }
 
-    let already: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM delivery WHERE channel = 'demo')")
-        .fetch_one(pool)
-        .await?;
+    let already: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM delivery WHERE channel = 'demo')")
+            .fetch_one(pool)
+            .await?;
     if already {
         ensure_users(pool).await?;
         notes.push("Demo-Daten bereits vorhanden".to_owned());
@@ -204,7 +214,11 @@ pub async fn load(pool: &PgPool, reference_dir: &Path) -> Result<String, DemoErr
     Ok(notes.join("; "))
 }
 
-async fn organisation(tx: &mut sqlx::PgConnection, name: &str, level: &str) -> Result<i64, DemoError> {
+async fn organisation(
+    tx: &mut sqlx::PgConnection,
+    name: &str,
+    level: &str,
+) -> Result<i64, DemoError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO organisation (name, level) VALUES ($1, $2::organisation_level)
          ON CONFLICT (name) DO UPDATE SET level = EXCLUDED.level RETURNING id",
@@ -216,7 +230,11 @@ async fn organisation(tx: &mut sqlx::PgConnection, name: &str, level: &str) -> R
 }
 
 /// Creates the data source's services: one, or a portal with many.
-async fn create_services(tx: &mut sqlx::PgConnection, row: &ReportRow, org: i64) -> Result<Vec<String>, DemoError> {
+async fn create_services(
+    tx: &mut sqlx::PgConnection,
+    row: &ReportRow,
+    org: i64,
+) -> Result<Vec<String>, DemoError> {
     let id = slug(&row.name);
     let portal = if row.services > 1 {
         sqlx::query(
@@ -236,7 +254,10 @@ async fn create_services(tx: &mut sqlx::PgConnection, row: &ReportRow, org: i64)
     let mut ids = Vec::new();
     for n in 1..=row.services {
         let (service_id, name) = match &portal {
-            Some(portal) => (format!("{portal}-{n:03}"), format!("{}: Leistung {n:03}", row.name)),
+            Some(portal) => (
+                format!("{portal}-{n:03}"),
+                format!("{}: Leistung {n:03}", row.name),
+            ),
             None => (id.clone(), row.name.clone()),
         };
         sqlx::query(
@@ -296,9 +317,36 @@ async fn ensure_users(pool: &PgPool) -> Result<(), DemoError> {
         .fetch_one(pool)
         .await?;
     let create = app::auth::server::create_user;
-    create(pool, "admin", "ZSK-Team (Demo)", "zsk-demo-admin", Role::Admin, None, None).await?;
-    create(pool, "lieferant", "Lieferant EfA (Demo)", "zsk-demo-lieferant", Role::Submitter, Some(efa), None).await?;
-    create(pool, "bautzen", "Landkreis Bautzen (Demo)", "zsk-demo-bautzen", Role::Reader, None, Some("14625")).await?;
+    create(
+        pool,
+        "admin",
+        "ZSK-Team (Demo)",
+        "zsk-demo-admin",
+        Role::Admin,
+        None,
+        None,
+    )
+    .await?;
+    create(
+        pool,
+        "lieferant",
+        "Lieferant EfA (Demo)",
+        "zsk-demo-lieferant",
+        Role::Submitter,
+        Some(efa),
+        None,
+    )
+    .await?;
+    create(
+        pool,
+        "bautzen",
+        "Landkreis Bautzen (Demo)",
+        "zsk-demo-bautzen",
+        Role::Reader,
+        None,
+        Some("14625"),
+    )
+    .await?;
     Ok(())
 }
 

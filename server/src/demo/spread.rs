@@ -46,10 +46,16 @@ pub fn spread_row(row: &ReportRow, services: &[String], population: &Population)
     let months = months(from, to);
     let regions: Vec<(String, f64)> = match row.granularity.unwrap_or(Granularity::Bund) {
         Granularity::Bund => vec![("DE".to_owned(), 1.0)],
-        Granularity::Land => population.laender.iter().map(|(k, p)| (k.clone(), *p as f64)).collect(),
-        Granularity::Kreis | Granularity::Gemeinde => {
-            population.kreise.iter().map(|(_, cell, p)| (cell.clone(), *p as f64)).collect()
-        }
+        Granularity::Land => population
+            .laender
+            .iter()
+            .map(|(k, p)| (k.clone(), *p as f64))
+            .collect(),
+        Granularity::Kreis | Granularity::Gemeinde => population
+            .kreise
+            .iter()
+            .map(|(_, cell, p)| (cell.clone(), *p as f64))
+            .collect(),
     };
 
     let mut cells = Vec::new();
@@ -70,7 +76,9 @@ pub fn spread_row(row: &ReportRow, services: &[String], population: &Population)
         .into_iter()
         .zip(parts)
         .enumerate()
-        .map(|(i, ((service, month, cell), count))| record(i as u32 + 1, service, cell, month, count))
+        .map(|(i, ((service, month, cell), count))| {
+            record(i as u32 + 1, service, cell, month, count)
+        })
         .collect()
 }
 

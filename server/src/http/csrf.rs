@@ -9,10 +9,17 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 pub async fn same_origin_only(request: Request<Body>, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if !safe && is_cross_site(&request) {
         tracing::warn!(path = %request.uri().path(), "cross-site request refused");
-        return (StatusCode::FORBIDDEN, "Anfrage von fremder Website abgelehnt.").into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            "Anfrage von fremder Website abgelehnt.",
+        )
+            .into_response();
     }
     next.run(request).await
 }
@@ -20,7 +27,10 @@ pub async fn same_origin_only(request: Request<Body>, next: Next) -> Response {
 fn is_cross_site(request: &Request<Body>) -> bool {
     let headers = request.headers();
     if let Some(origin) = headers.get(header::ORIGIN) {
-        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+        let host = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
         let origin = origin.to_str().unwrap_or_default();
         let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
         return origin == "null" || origin_host != host;

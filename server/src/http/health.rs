@@ -8,9 +8,14 @@ use serde_json::{json, Value};
 use super::AppState;
 
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await;
+    let database = sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await;
     match database {
-        Ok(_) => (StatusCode::OK, Json(json!({ "status": "ok", "datenbank": "ok" }))),
+        Ok(_) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "datenbank": "ok" })),
+        ),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unreachable");
             (

@@ -40,13 +40,18 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(options.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(8)));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::hours(8),
+        ));
 
     let index = site_root.join("index.html");
     let spa = ServeDir::new(site_root).fallback(ServeFile::new(index));
 
     Router::new()
-        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .route(
+            "/api/{*fn_name}",
+            post(server_fn_handler).get(server_fn_handler),
+        )
         .route("/healthz", get(health::healthz))
         .fallback_service(spa)
         .layer(axum::middleware::from_fn(csrf::same_origin_only))
@@ -56,9 +61,13 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
         .with_state(AppState { pool })
 }
 
-async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> impl IntoResponse {
+async fn server_fn_handler(
+    State(state): State<AppState>,
+    request: Request<Body>,
+) -> impl IntoResponse {
     let pool = state.pool.clone();
-    leptos_axum::handle_server_fns_with_context(move || provide_context(pool.clone()), request).await
+    leptos_axum::handle_server_fns_with_context(move || provide_context(pool.clone()), request)
+        .await
 }
 
 /// The server functions this binary serves, for the start-up log.
@@ -66,8 +75,9 @@ pub fn server_function_paths() -> Vec<String> {
     // Referencing the app crate keeps its self-registering server functions
     // from being dropped by the linker.
     let _ = app::App;
-    let mut paths: Vec<String> =
-        server_fn::axum::server_fn_paths().map(|(path, method)| format!("{method} {path}")).collect();
+    let mut paths: Vec<String> = server_fn::axum::server_fn_paths()
+        .map(|(path, method)| format!("{method} {path}"))
+        .collect();
     paths.sort();
     paths
 }

@@ -148,7 +148,11 @@ pub enum Gv100ErrorKind {
     /// The line is not valid UTF-8.
     InvalidUtf8,
     /// The record ends before a field it needs.
-    TooShort { record: &'static str, length: usize, needed: usize },
+    TooShort {
+        record: &'static str,
+        length: usize,
+        needed: usize,
+    },
     /// A key or number field holds something other than digits.
     NotDigits { field: &'static str, value: String },
     /// The Gebietsstand (positions 3–10) is no date.
@@ -219,7 +223,10 @@ impl std::error::Error for Gv100Error {}
 #[derive(Debug, thiserror::Error)]
 pub enum Gv100ReadError {
     #[error("{path}: Datei kann nicht gelesen werden: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
     Format { path: String, source: Gv100Error },
 }
@@ -285,7 +292,10 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Gv100File, Gv
             continue;
         }
         let chars: Vec<char> = line.chars().collect();
-        let err = |kind| Gv100Error { line: line_no, kind };
+        let err = |kind| Gv100Error {
+            line: line_no,
+            kind,
+        };
         let record: &'static str = match field(&chars, 1, 2).as_str() {
             "10" => "Land",
             "40" => "Kreis",
@@ -296,15 +306,23 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Gv100File, Gv
         };
         let needed = if record == "Gemeinde" { 150 } else { 23 };
         if chars.len() < needed {
-            return Err(err(Gv100ErrorKind::TooShort { record, length: chars.len(), needed }));
+            return Err(err(Gv100ErrorKind::TooShort {
+                record,
+                length: chars.len(),
+                needed,
+            }));
         }
 
         let stand_text = field(&chars, 3, 10);
-        let this_stand = parse_stand(&stand_text).ok_or_else(|| err(Gv100ErrorKind::BadStand(stand_text)))?;
+        let this_stand =
+            parse_stand(&stand_text).ok_or_else(|| err(Gv100ErrorKind::BadStand(stand_text)))?;
         match stand {
             None => stand = Some(this_stand),
             Some(first) if first != this_stand => {
-                return Err(err(Gv100ErrorKind::StandMismatch { first, this: this_stand }))
+                return Err(err(Gv100ErrorKind::StandMismatch {
+                    first,
+                    this: this_stand,
+                }))
             }
             Some(_) => {}
         }
@@ -317,15 +335,25 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Gv100File, Gv
         match record {
             "Land" => {
                 let key = digits(&chars, 11, 12, "Landesschlüssel (Stellen 11–12)").map_err(err)?;
-                laender.push(RawRegion { key, name, line: line_no });
+                laender.push(RawRegion {
+                    key,
+                    name,
+                    line: line_no,
+                });
             }
             "Kreis" => {
                 let key = digits(&chars, 11, 15, "Kreisschlüssel (Stellen 11–15)").map_err(err)?;
-                kreise.push(RawRegion { key, name, line: line_no });
+                kreise.push(RawRegion {
+                    key,
+                    name,
+                    line: line_no,
+                });
             }
             _ => {
-                let ags = digits(&chars, 11, 18, "Gemeindeschlüssel (Stellen 11–18)").map_err(err)?;
-                let verband = digits(&chars, 19, 22, "Gemeindeverband (Stellen 19–22)").map_err(err)?;
+                let ags =
+                    digits(&chars, 11, 18, "Gemeindeschlüssel (Stellen 11–18)").map_err(err)?;
+                let verband =
+                    digits(&chars, 19, 22, "Gemeindeverband (Stellen 19–22)").map_err(err)?;
                 let population_text = field(&chars, 140, 150);
                 let population = population_text
                     .trim()
@@ -344,7 +372,14 @@ fn parse_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Result<Gv100File, Gv
                     _ => None,
                 };
                 let ars = format!("{}{}{}", &ags[..5], verband, &ags[5..]);
-                gemeinden.push(RawGemeinde { ags, ars, name, population, unincorporated, line: line_no });
+                gemeinden.push(RawGemeinde {
+                    ags,
+                    ars,
+                    name,
+                    population,
+                    unincorporated,
+                    line: line_no,
+                });
             }
         }
     }
@@ -360,7 +395,10 @@ fn assemble(
     mut gemeinden: Vec<RawGemeinde>,
 ) -> Result<Gv100File, Gv100Error> {
     if laender.is_empty() && kreise.is_empty() && gemeinden.is_empty() {
-        return Err(Gv100Error { line: 0, kind: Gv100ErrorKind::NoRegions });
+        return Err(Gv100Error {
+            line: 0,
+            kind: Gv100ErrorKind::NoRegions,
+        });
     }
     laender.sort_by(|a, b| a.key.cmp(&b.key));
     kreise.sort_by(|a, b| a.key.cmp(&b.key));
@@ -374,7 +412,10 @@ fn assemble(
         .chain(gemeinden.iter().map(|g| (&g.ags, g.line)))
     {
         if !seen.insert(key.clone()) {
-            return Err(Gv100Error { line, kind: Gv100ErrorKind::Duplicate(key.clone()) });
+            return Err(Gv100Error {
+                line,
+                kind: Gv100ErrorKind::Duplicate(key.clone()),
+            });
         }
     }
 
@@ -384,7 +425,10 @@ fn assemble(
         if !land_keys.contains(&kreis.key[..2]) {
             return Err(Gv100Error {
                 line: kreis.line,
-                kind: Gv100ErrorKind::MissingParent { key: kreis.key.clone(), parent: kreis.key[..2].to_owned() },
+                kind: Gv100ErrorKind::MissingParent {
+                    key: kreis.key.clone(),
+                    parent: kreis.key[..2].to_owned(),
+                },
             });
         }
     }
@@ -392,7 +436,10 @@ fn assemble(
         if !kreis_keys.contains(&gemeinde.ags[..5]) {
             return Err(Gv100Error {
                 line: gemeinde.line,
-                kind: Gv100ErrorKind::MissingParent { key: gemeinde.ags.clone(), parent: gemeinde.ags[..5].to_owned() },
+                kind: Gv100ErrorKind::MissingParent {
+                    key: gemeinde.ags.clone(),
+                    parent: gemeinde.ags[..5].to_owned(),
+                },
             });
         }
     }
@@ -416,7 +463,9 @@ fn assemble(
     let kreis_is_land =
         |kreis: &str| &kreis[2..] == "000" && kreise_per_land.get(&kreis[..2]) == Some(&1);
     let gemeinde_is_land = |ags: &str| {
-        &ags[5..] == "000" && kreis_is_land(&ags[..5]) && gemeinden_per_kreis.get(&ags[..5]) == Some(&1)
+        &ags[5..] == "000"
+            && kreis_is_land(&ags[..5])
+            && gemeinden_per_kreis.get(&ags[..5]) == Some(&1)
     };
 
     let key = |text: &str| RegionKey::parse(text).expect("digits of a valid length");
@@ -434,7 +483,11 @@ fn assemble(
         });
     }
     for kreis in &kreise {
-        let cell = if kreis_is_land(&kreis.key) { &kreis.key[..2] } else { kreis.key.as_str() };
+        let cell = if kreis_is_land(&kreis.key) {
+            &kreis.key[..2]
+        } else {
+            kreis.key.as_str()
+        };
         regions.push(Gv100Region {
             key: key(&kreis.key),
             level: RegionLevel::Kreis,
@@ -449,7 +502,9 @@ fn assemble(
     let mut unincorporated = Vec::new();
     for gemeinde in &gemeinden {
         if let Some(inhabited) = gemeinde.unincorporated {
-            let kreis = kreis_keys.contains(&gemeinde.ags[..5]).then(|| key(&gemeinde.ags[..5]));
+            let kreis = kreis_keys
+                .contains(&gemeinde.ags[..5])
+                .then(|| key(&gemeinde.ags[..5]));
             unincorporated.push(UnincorporatedArea {
                 ags: gemeinde.ags.clone(),
                 ars: gemeinde.ars.clone(),
@@ -461,7 +516,11 @@ fn assemble(
             });
             continue;
         }
-        let cell = if gemeinde_is_land(&gemeinde.ags) { &gemeinde.ags[..2] } else { gemeinde.ags.as_str() };
+        let cell = if gemeinde_is_land(&gemeinde.ags) {
+            &gemeinde.ags[..2]
+        } else {
+            gemeinde.ags.as_str()
+        };
         regions.push(Gv100Region {
             key: key(&gemeinde.ags),
             level: RegionLevel::Gemeinde,
@@ -474,7 +533,11 @@ fn assemble(
         });
     }
 
-    Ok(Gv100File { stand, regions, unincorporated })
+    Ok(Gv100File {
+        stand,
+        regions,
+        unincorporated,
+    })
 }
 
 /// Characters `from..=to` (1-based, inclusive), clipped to the line.
@@ -485,7 +548,12 @@ fn field(chars: &[char], from: usize, to: usize) -> String {
 }
 
 /// A field that must be all ASCII digits.
-fn digits(chars: &[char], from: usize, to: usize, name: &'static str) -> Result<String, Gv100ErrorKind> {
+fn digits(
+    chars: &[char],
+    from: usize,
+    to: usize,
+    name: &'static str,
+) -> Result<String, Gv100ErrorKind> {
     let value = field(chars, from, to);
     if value.len() == to - from + 1 && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(value)
@@ -540,7 +608,10 @@ mod tests {
         assert_eq!(file.count(RegionLevel::Kreis), 2);
         assert_eq!(file.count(RegionLevel::Gemeinde), 3);
         let keys: Vec<&str> = file.regions.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(keys, ["01", "11", "01053", "11000", "01053001", "01053005", "11000000"]);
+        assert_eq!(
+            keys,
+            ["01", "11", "01053", "11000", "01053001", "01053005", "11000000"]
+        );
     }
 
     #[test]
@@ -564,7 +635,10 @@ mod tests {
         assert_eq!(gemeinde.ars.as_deref(), Some("010530000005"));
         assert_eq!(gemeinde.parent.as_str(), "01053");
         assert_eq!(gemeinde.population, 19_500);
-        assert_eq!(region(&file, "01053001").ars.as_deref(), Some("010535313001"));
+        assert_eq!(
+            region(&file, "01053001").ars.as_deref(),
+            Some("010535313001")
+        );
     }
 
     #[test]
@@ -618,8 +692,18 @@ mod tests {
 
     #[test]
     fn other_and_unknown_record_types_are_skipped() {
-        let land = record(&[(1, "10"), (3, "20251130"), (11, "01"), (23, "Schleswig-Holstein")]);
-        let rb = record(&[(1, "20"), (3, "20251130"), (11, "031"), (23, "Braunschweig")]);
+        let land = record(&[
+            (1, "10"),
+            (3, "20251130"),
+            (11, "01"),
+            (23, "Schleswig-Holstein"),
+        ]);
+        let rb = record(&[
+            (1, "20"),
+            (3, "20251130"),
+            (11, "031"),
+            (23, "Braunschweig"),
+        ]);
         let unknown = record(&[(1, "99"), (3, "xxxx"), (23, "whatever")]);
         let file = parse(&[land, rb, unknown, "xyz".to_owned()].join("\n")).unwrap();
         assert_eq!(file.regions.len(), 1);
@@ -627,23 +711,51 @@ mod tests {
 
     #[test]
     fn a_short_line_names_its_line() {
-        let land = record(&[(1, "10"), (3, "20251130"), (11, "01"), (23, "Schleswig-Holstein")]);
-        let kreis = record(&[(1, "40"), (3, "20251130"), (11, "01053"), (23, "Herzogtum Lauenburg")]);
+        let land = record(&[
+            (1, "10"),
+            (3, "20251130"),
+            (11, "01"),
+            (23, "Schleswig-Holstein"),
+        ]);
+        let kreis = record(&[
+            (1, "40"),
+            (3, "20251130"),
+            (11, "01053"),
+            (23, "Herzogtum Lauenburg"),
+        ]);
         let gemeinde = "6020251130010530010000Alt Mölln";
         let error = parse(&[land, kreis, gemeinde.to_owned()].join("\n")).unwrap_err();
         assert_eq!(error.line, 3);
-        assert!(matches!(error.kind, Gv100ErrorKind::TooShort { length: 31, needed: 150, .. }));
-        assert!(error.to_string().starts_with("Zeile 3: Satz zu kurz"), "{error}");
+        assert!(matches!(
+            error.kind,
+            Gv100ErrorKind::TooShort {
+                length: 31,
+                needed: 150,
+                ..
+            }
+        ));
+        assert!(
+            error.to_string().starts_with("Zeile 3: Satz zu kurz"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_non_digit_key_names_its_line_and_field() {
-        let land = record(&[(1, "10"), (3, "20251130"), (11, "0A"), (23, "Schleswig-Holstein")]);
+        let land = record(&[
+            (1, "10"),
+            (3, "20251130"),
+            (11, "0A"),
+            (23, "Schleswig-Holstein"),
+        ]);
         let error = parse(&format!("\n{land}")).unwrap_err();
         assert_eq!(error.line, 2);
         assert_eq!(
             error.kind,
-            Gv100ErrorKind::NotDigits { field: "Landesschlüssel (Stellen 11–12)", value: "0A".into() }
+            Gv100ErrorKind::NotDigits {
+                field: "Landesschlüssel (Stellen 11–12)",
+                value: "0A".into()
+            }
         );
         assert_eq!(
             error.to_string(),
@@ -654,28 +766,48 @@ mod tests {
     #[test]
     fn a_non_digit_population_is_an_error() {
         let mut lines: Vec<String> = FIXTURE.lines().map(str::to_owned).collect();
-        let index = lines.iter().position(|l| l.starts_with("60") && l.contains("Mölln, Stadt")).unwrap();
+        let index = lines
+            .iter()
+            .position(|l| l.starts_with("60") && l.contains("Mölln, Stadt"))
+            .unwrap();
         let mut chars: Vec<char> = lines[index].chars().collect();
         chars[145] = 'x';
         lines[index] = chars.into_iter().collect();
         let error = parse(&lines.join("\n")).unwrap_err();
         assert_eq!(error.line, index + 1);
-        assert!(matches!(error.kind, Gv100ErrorKind::NotDigits { field: "Bevölkerung (Stellen 140–150)", .. }));
+        assert!(matches!(
+            error.kind,
+            Gv100ErrorKind::NotDigits {
+                field: "Bevölkerung (Stellen 140–150)",
+                ..
+            }
+        ));
     }
 
     #[test]
     fn a_gemeinde_without_its_kreis_is_an_error() {
-        let lines: Vec<&str> = FIXTURE.lines().filter(|l| !l.starts_with("402025113001053")).collect();
+        let lines: Vec<&str> = FIXTURE
+            .lines()
+            .filter(|l| !l.starts_with("402025113001053"))
+            .collect();
         let error = parse(&lines.join("\n")).unwrap_err();
         assert_eq!(
             error.kind,
-            Gv100ErrorKind::MissingParent { key: "01053001".into(), parent: "01053".into() }
+            Gv100ErrorKind::MissingParent {
+                key: "01053001".into(),
+                parent: "01053".into()
+            }
         );
     }
 
     #[test]
     fn duplicates_and_mixed_stands_are_errors() {
-        let land = record(&[(1, "10"), (3, "20251130"), (11, "01"), (23, "Schleswig-Holstein")]);
+        let land = record(&[
+            (1, "10"),
+            (3, "20251130"),
+            (11, "01"),
+            (23, "Schleswig-Holstein"),
+        ]);
         let error = parse(&format!("{land}\n{land}")).unwrap_err();
         assert_eq!(error.kind, Gv100ErrorKind::Duplicate("01".into()));
         let other = record(&[(1, "10"), (3, "20211231"), (11, "02"), (23, "Hamburg")]);
@@ -695,17 +827,26 @@ mod tests {
         let second_line = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
         bytes[second_line + 30] = 0xFF;
         let error = parse_bytes(&bytes).unwrap_err();
-        assert_eq!(error, Gv100Error { line: 2, kind: Gv100ErrorKind::InvalidUtf8 });
+        assert_eq!(
+            error,
+            Gv100Error {
+                line: 2,
+                kind: Gv100ErrorKind::InvalidUtf8
+            }
+        );
     }
 
     /// The official file, when the shared reference data is there.
     fn real_file(name: &str) -> Option<Gv100File> {
-        let dir = std::env::var_os("ZSK_DATA_DIR")
+        let dir = std::env::var_os("ZSK_REFERENCE_DIR")
             .map(std::path::PathBuf::from)
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
         let path = dir.join("regions").join(name);
         if !path.is_file() {
-            eprintln!("notice: {} not found (set ZSK_DATA_DIR); test skipped", path.display());
+            eprintln!(
+                "notice: {} not found (set ZSK_REFERENCE_DIR); test skipped",
+                path.display()
+            );
             return None;
         }
         Some(read_file(&path).unwrap())
@@ -713,13 +854,21 @@ mod tests {
 
     #[test]
     fn real_file_2025_has_the_official_counts() {
-        let Some(file) = real_file("GV100AD_30112025.txt") else { return };
+        let Some(file) = real_file("GV100AD_30112025.txt") else {
+            return;
+        };
         assert_eq!(file.stand, NaiveDate::from_ymd_opt(2025, 11, 30));
         assert_eq!(file.count(RegionLevel::Land), 16);
         assert_eq!(file.count(RegionLevel::Kreis), 400);
         assert_eq!(file.count(RegionLevel::Gemeinde), 10_751);
         assert_eq!(file.unincorporated.len(), 202);
-        assert_eq!(file.unincorporated.iter().filter(|u| u.kreis.is_none()).count(), 3);
+        assert_eq!(
+            file.unincorporated
+                .iter()
+                .filter(|u| u.kreis.is_none())
+                .count(),
+            3
+        );
         assert_eq!(file.unincorporated_population(), 917);
         assert_eq!(file.population(), 83_577_140);
         let shared: Vec<(&str, &str)> = file
@@ -728,19 +877,44 @@ mod tests {
             .filter(|r| r.cell != r.key)
             .map(|r| (r.key.as_str(), r.cell.as_str()))
             .collect();
-        assert_eq!(shared, [("02000", "02"), ("11000", "11"), ("02000000", "02"), ("11000000", "11")]);
-        let bautzen = file.regions.iter().find(|r| r.key.as_str() == "14625020").unwrap();
-        assert_eq!(bautzen.name, "Bautzen / Budyšin, Stadt, Hochschulstadt / Wysokoš");
+        assert_eq!(
+            shared,
+            [
+                ("02000", "02"),
+                ("11000", "11"),
+                ("02000000", "02"),
+                ("11000000", "11")
+            ]
+        );
+        let bautzen = file
+            .regions
+            .iter()
+            .find(|r| r.key.as_str() == "14625020")
+            .unwrap();
+        assert_eq!(
+            bautzen.name,
+            "Bautzen / Budyšin, Stadt, Hochschulstadt / Wysokoš"
+        );
         // ARS = Land, RB, Kreis, Verband 0020, Gemeinde 020. (The publisher's
         // note quotes "146250200020": positions 11–22, AGS then Verband.)
         assert_eq!(bautzen.ars.as_deref(), Some("146250020020"));
-        let kreise_sum: i64 = file.regions.iter().filter(|r| r.level == RegionLevel::Kreis).map(|r| r.population).sum();
-        assert_eq!(kreise_sum, 83_577_140, "the areas outside any Kreis are uninhabited");
+        let kreise_sum: i64 = file
+            .regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::Kreis)
+            .map(|r| r.population)
+            .sum();
+        assert_eq!(
+            kreise_sum, 83_577_140,
+            "the areas outside any Kreis are uninhabited"
+        );
     }
 
     #[test]
     fn real_file_2021_parses() {
-        let Some(file) = real_file("GV100AD_31122021.txt") else { return };
+        let Some(file) = real_file("GV100AD_31122021.txt") else {
+            return;
+        };
         assert_eq!(file.count(RegionLevel::Land), 16);
         assert_eq!(file.count(RegionLevel::Kreis), 400);
         assert_eq!(file.count(RegionLevel::Gemeinde), 10_787);

@@ -59,7 +59,11 @@ impl RegionImportSummary {
 }
 
 fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{} {}", format_number(n as i64), if n == 1 { one } else { many })
+    format!(
+        "{} {}",
+        format_number(n as i64),
+        if n == 1 { one } else { many }
+    )
 }
 
 impl fmt::Display for RegionImportSummary {
@@ -109,7 +113,10 @@ impl fmt::Display for RegionImportSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum RegionImportError {
     #[error("{path}: Datei kann nicht gelesen werden: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{path}: {source}")]
     Format { path: String, source: Gv100Error },
     #[error(
@@ -134,11 +141,20 @@ pub async fn import_regions(
     path: &Path,
     stand: NaiveDate,
 ) -> Result<RegionImportSummary, RegionImportError> {
-    let bytes = tokio::fs::read(path).await.map_err(|source| RegionImportError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    let file = gv100::parse_bytes(&bytes).map_err(|source| RegionImportError::Format {
+    let bytes = tokio::fs::read(path)
+        .await
+        .map_err(|source| RegionImportError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+    // Parsing 16,000 fixed-width lines is CPU work: keep it off the runtime.
+    let parsed = tokio::task::spawn_blocking(move || gv100::parse_bytes(&bytes))
+        .await
+        .map_err(|e| RegionImportError::Read {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e),
+        })?;
+    let file = parsed.map_err(|source| RegionImportError::Format {
         path: path.display().to_string(),
         source,
     })?;
@@ -184,7 +200,10 @@ pub async fn import_parsed(
     .fetch_all(&mut *tx)
     .await?;
     if !conflicts.is_empty() {
-        return Err(RegionImportError::SameStandConflict { stand, keys: conflicts });
+        return Err(RegionImportError::SameStandConflict {
+            stand,
+            keys: conflicts,
+        });
     }
 
     // key -> whether the row is closed now
@@ -259,9 +278,15 @@ pub async fn import_parsed(
 
     tx.commit().await?;
 
-    let created = changed.iter().filter(|k| !existing.contains_key(*k)).count();
+    let created = changed
+        .iter()
+        .filter(|k| !existing.contains_key(*k))
+        .count();
     let updated = changed.len() - created;
-    let reopened = file_keys.iter().filter(|k| existing.get(**k) == Some(&true)).count();
+    let reopened = file_keys
+        .iter()
+        .filter(|k| existing.get(**k) == Some(&true))
+        .count();
     let summary = RegionImportSummary {
         stand,
         file_stand: file.stand,
@@ -325,8 +350,12 @@ mod tests {
             text.lines().next().unwrap(),
             "16 Länder, 400 Kreise, 10.751 Gemeinden; Bevölkerung Deutschland 83.577.140"
         );
-        assert!(text.contains("Stand 30.11.2025: 11.167 neu, 0 geändert"), "{text}");
-        assert!(text.contains("202 gemeindefreie Gebiete nicht als Gemeinden übernommen (917 Einwohner"));
+        assert!(
+            text.contains("Stand 30.11.2025: 11.167 neu, 0 geändert"),
+            "{text}"
+        );
+        assert!(text
+            .contains("202 gemeindefreie Gebiete nicht als Gemeinden übernommen (917 Einwohner"));
         assert!(!text.contains("gültig bis"));
         assert!(!text.contains("Hinweis"));
     }
@@ -339,7 +368,13 @@ mod tests {
         summary.file_stand = NaiveDate::from_ymd_opt(2025, 6, 30);
         let text = summary.to_string();
         assert!(text.starts_with("1 Land, 400 Kreise"), "{text}");
-        assert!(text.contains("36 geschlossen (gültig bis 29.11.2025)"), "{text}");
-        assert!(text.contains("Hinweis: die Datei nennt den Gebietsstand 30.06.2025"), "{text}");
+        assert!(
+            text.contains("36 geschlossen (gültig bis 29.11.2025)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Hinweis: die Datei nennt den Gebietsstand 30.06.2025"),
+            "{text}"
+        );
     }
 }

@@ -27,7 +27,10 @@ fn cluster() -> &'static Cluster {
     CLUSTER.get_or_init(|| {
         // Its own runtime on its own thread: tests each run their own.
         std::thread::spawn(|| {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             runtime.block_on(start_cluster())
         })
         .join()
@@ -40,19 +43,33 @@ async fn start_cluster() -> Cluster {
         Ok(url) => (url.parse::<PgConnectOptions>().expect("DATABASE_URL"), None),
         Err(_) => {
             let dir = test_cluster_dir();
-            let cluster = EmbeddedPostgres::start(&dir.join("pgdata")).expect("start test PostgreSQL");
+            let cluster =
+                EmbeddedPostgres::start(&dir.join("pgdata")).expect("start test PostgreSQL");
             cluster.wait_ready().await.expect("test PostgreSQL ready");
             (cluster.connect_options("postgres"), Some(cluster))
         }
     };
     let template = admin.clone().database(TEMPLATE);
     let mut conn = PgConnection::connect_with(&admin).await.expect("connect");
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")).execute(&mut conn).await.expect("drop");
-    create_database(&admin, TEMPLATE, None).await.expect("template");
-    let mut template_conn = PgConnection::connect_with(&template).await.expect("connect template");
-    MIGRATOR.run(&mut template_conn).await.expect("migrate template");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .expect("drop");
+    create_database(&admin, TEMPLATE, None)
+        .await
+        .expect("template");
+    let mut template_conn = PgConnection::connect_with(&template)
+        .await
+        .expect("connect template");
+    MIGRATOR
+        .run(&mut template_conn)
+        .await
+        .expect("migrate template");
     template_conn.close().await.expect("close");
-    Cluster { admin, _embedded: embedded }
+    Cluster {
+        admin,
+        _embedded: embedded,
+    }
 }
 
 /// A folder for this process's cluster; folders of finished runs are removed.
@@ -61,7 +78,10 @@ fn test_cluster_dir() -> PathBuf {
     if let Ok(entries) = std::fs::read_dir(&base) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if let Some(pid) = name.strip_prefix("zsk-test-").and_then(|p| p.parse::<u32>().ok()) {
+            if let Some(pid) = name
+                .strip_prefix("zsk-test-")
+                .and_then(|p| p.parse::<u32>().ok())
+            {
                 if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
                     let _ = std::fs::remove_dir_all(entry.path());
                 }
@@ -85,9 +105,19 @@ impl TestDb {
     pub async fn new() -> Self {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let cluster = cluster();
-        let name = format!("zsk_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
-        create_database(&cluster.admin, &name, Some(TEMPLATE)).await.expect("create test database");
-        let options = cluster.admin.clone().database(&name).disable_statement_logging();
+        let name = format!(
+            "zsk_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        create_database(&cluster.admin, &name, Some(TEMPLATE))
+            .await
+            .expect("create test database");
+        let options = cluster
+            .admin
+            .clone()
+            .database(&name)
+            .disable_statement_logging();
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(8)
             .connect_with(options)
@@ -109,13 +139,18 @@ pub fn reference_dir() -> Option<PathBuf> {
     if dir.join("regions/GV100AD_30112025.txt").exists() {
         Some(dir)
     } else {
-        eprintln!("reference data not found at {}: test skipped", dir.display());
+        eprintln!(
+            "reference data not found at {}: test skipped",
+            dir.display()
+        );
         None
     }
 }
 
 pub fn fixture(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path)
 }
 
 /// The real router, serving on a free local port.
@@ -138,11 +173,17 @@ impl TestApp {
     pub async fn serve(db: TestDb) -> Self {
         let site = std::env::temp_dir().join("zsk-test-site");
         std::fs::create_dir_all(&site).expect("site dir");
-        std::fs::write(site.join("index.html"), "<!DOCTYPE html><title>ZSK</title>").expect("index");
-        let options = server::http::RouterOptions { secure_cookies: false, max_body_bytes: 2 * 1024 * 1024 };
+        std::fs::write(site.join("index.html"), "<!DOCTYPE html><title>ZSK</title>")
+            .expect("index");
+        let options = server::http::RouterOptions {
+            secure_cookies: false,
+            max_body_bytes: 2 * 1024 * 1024,
+        };
         let router = server::http::router(db.pool().clone(), &site, &options);
         assert!(!server::http::server_function_paths().is_empty());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
         Self { db, base }
@@ -154,14 +195,22 @@ impl TestApp {
 
     /// A client with its own cookie jar, not logged in.
     pub fn anonymous(&self) -> Actor {
-        let client = reqwest::Client::builder().cookie_store(true).build().expect("client");
-        Actor { client, base: self.base.clone() }
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .build()
+            .expect("client");
+        Actor {
+            client,
+            base: self.base.clone(),
+        }
     }
 
     /// A client logged in as `login`.
     pub async fn actor(&self, login: &str) -> Actor {
         let actor = self.anonymous();
-        let response = actor.call("anmelden", &[("login", login), ("passwort", PASSWORD)]).await;
+        let response = actor
+            .call("anmelden", &[("login", login), ("passwort", PASSWORD)])
+            .await;
         assert_eq!(response.status(), 200, "login of {login}");
         actor
     }
@@ -185,14 +234,21 @@ impl Actor {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.expect("request")
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
     }
 }
 
 /// Two organisations, services at every granularity, a few regions around
 /// Bautzen and Flensburg, and one user per role and scope.
 pub async fn seed(pool: &PgPool) {
-    sqlx::raw_sql(include_str!("../fixtures/seed.sql")).execute(pool).await.expect("seed");
+    sqlx::raw_sql(include_str!("../fixtures/seed.sql"))
+        .execute(pool)
+        .await
+        .expect("seed");
     let org = |name: &'static str| async move {
         sqlx::query_scalar::<_, i64>("SELECT id FROM organisation WHERE name = $1")
             .bind(name)
@@ -202,9 +258,51 @@ pub async fn seed(pool: &PgPool) {
     };
     let (a, b) = (org("Organisation A").await, org("Organisation B").await);
     let create = app::auth::server::create_user;
-    create(pool, "admin", "Admin", PASSWORD, Role::Admin, None, None).await.expect("user");
-    create(pool, "lieferant-a", "Lieferant A", PASSWORD, Role::Submitter, Some(a), None).await.expect("user");
-    create(pool, "lieferant-b", "Lieferant B", PASSWORD, Role::Submitter, Some(b), None).await.expect("user");
-    create(pool, "leser-bautzen", "Bautzen", PASSWORD, Role::Reader, None, Some("14625")).await.expect("user");
-    create(pool, "leser-sh", "Schleswig-Holstein", PASSWORD, Role::Reader, None, Some("01")).await.expect("user");
+    create(pool, "admin", "Admin", PASSWORD, Role::Admin, None, None)
+        .await
+        .expect("user");
+    create(
+        pool,
+        "lieferant-a",
+        "Lieferant A",
+        PASSWORD,
+        Role::Submitter,
+        Some(a),
+        None,
+    )
+    .await
+    .expect("user");
+    create(
+        pool,
+        "lieferant-b",
+        "Lieferant B",
+        PASSWORD,
+        Role::Submitter,
+        Some(b),
+        None,
+    )
+    .await
+    .expect("user");
+    create(
+        pool,
+        "leser-bautzen",
+        "Bautzen",
+        PASSWORD,
+        Role::Reader,
+        None,
+        Some("14625"),
+    )
+    .await
+    .expect("user");
+    create(
+        pool,
+        "leser-sh",
+        "Schleswig-Holstein",
+        PASSWORD,
+        Role::Reader,
+        None,
+        Some("01"),
+    )
+    .await
+    .expect("user");
 }
