@@ -75,16 +75,23 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
     };
     let columns = map_columns(&header, 1 + line_offset)?;
 
+    // Physical line of a record from its byte offset: the csv reader's own
+    // line count is off after CRLF, and its offset may still point at the
+    // line feed, which belongs to the line before.
+    let line_of = |position: Option<&csv::Position>| -> u32 {
+        let bytes = body.as_bytes();
+        let mut start = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        bytes[..start].iter().filter(|&&b| b == b'\n').count() as u32 + 1 + line_offset
+    };
     let mut rows = Vec::new();
     let mut errors = Vec::new();
     for result in records {
         match result {
             Ok(record) => {
-                let line = record
-                    .position()
-                    .map(|p| p.line() as u32)
-                    .unwrap_or_default()
-                    + line_offset;
+                let line = line_of(record.position());
                 if record.iter().all(|cell| cell.trim().is_empty()) {
                     continue;
                 }
@@ -111,8 +118,7 @@ pub fn read_counts_csv(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
                 });
             }
             Err(err) => {
-                let line =
-                    err.position().map(|p| p.line() as u32).unwrap_or_default() + line_offset;
+                let line = line_of(err.position());
                 errors.push(Message::error(
                     Some(line),
                     None,
