@@ -1,0 +1,251 @@
+//! The CSV delivery through its server functions: the preview stores
+//! nothing, every rule names line, column and value, a file with any error
+//! stores nothing, corrections keep their history, and the history shows
+//! each party its own deliveries.
+
+mod common;
+
+use common::TestApp;
+use serde_json::Value;
+
+const HEADER: &str = "Onlinedienst;Region;Monat;Anzahl\n";
+
+async fn stored(app: &TestApp) -> Vec<(String, String, String, i64)> {
+    sqlx::query_as(
+        "SELECT service_id, region_key, to_char(month, 'YYYY-MM'), count FROM transaction_count ORDER BY 1, 2, 3",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap()
+}
+
+fn texts(body: &Value) -> Vec<String> {
+    body["Invalid"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .map(|m| {
+                    format!(
+                        "{}|{}|{}|{}",
+                        m["line"],
+                        m["column"].as_str().unwrap_or("-"),
+                        m["value"].as_str().unwrap_or("-"),
+                        m["text"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn preview_classifies_rows_and_stores_nothing() {
+    let app = TestApp::spawn().await;
+    let submitter = app.actor("lieferant-a").await;
+    let first = format!("{HEADER}A-KREIS;14625;2024-01;5\nA-KREIS;14626;2024-01;6\n");
+    let saved = submitter
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "a.csv"), ("inhalt", &first)],
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+
+    let second = format!(
+        "{HEADER}A-KREIS;14625;2024-01;5\nA-KREIS;14626;2024-01;7\nA-KREIS;14625;2024-02;0\n"
+    );
+    let response = submitter
+        .call("lieferung/pruefen", &[("inhalt", &second)])
+        .await;
+    assert_eq!(response.status(), 200);
+    let preview: Value = response.json().await.unwrap();
+    let statuses: Vec<String> = preview["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].to_string())
+        .collect();
+    assert_eq!(
+        statuses,
+        ["\"Unchanged\"", "{\"Correction\":{\"old\":6}}", "\"New\""]
+    );
+    assert_eq!(preview["counts"]["received"], 3);
+    assert_eq!(stored(&app).await.len(), 2, "the preview stores nothing");
+}
+
+#[tokio::test]
+async fn every_rule_names_line_column_and_value_and_nothing_is_stored() {
+    let app = TestApp::spawn().await;
+    let submitter = app.actor("lieferant-a").await;
+    let file = format!(
+        "{HEADER}A-KREIS;14625;2024-01;5\r\n\
+         B-KREIS;14625;2024-01;5\r\n\
+         UNBEKANNT;14625;2024-01;5\r\n\
+         A-KREIS;99999;2024-01;5\r\n\
+         A-KREIS;14625010;2024-01;5\r\n\
+         A-KREIS;14625;13/2024;5\r\n\
+         A-KREIS;14625;2024-02;-3\r\n\
+         A-KREIS;14625;2024-03;2,5\r\n\
+         A-KREIS;14625;2024-04;\r\n\
+         ;14625;2024-05;1\r\n\
+         A-KREIS;14625;24-06;1\r\n"
+    );
+    let response = submitter
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "x.csv"), ("inhalt", &file)],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let messages = texts(&response.json().await.unwrap());
+    let expected_starts = [
+        "3|Onlinedienst|B-KREIS|Onlinedienst „B-KREIS“ gehört nicht zu Ihrer Organisation",
+        "4|Onlinedienst|UNBEKANNT|Onlinedienst „UNBEKANNT“ ist unbekannt",
+        "5|Region|99999|Region „99999“ ist im Gebietsregister nicht vorhanden",
+        "6|Region|14625010|A-KREIS wird nach Kreisen geliefert; ein Gemeindewert ist feiner",
+        "7|Monat|13/2024|„13/2024“ ist kein gültiger Monat",
+        "8|Anzahl|-3|„-3“ ist negativ",
+        "9|Anzahl|2,5|„2,5“ enthält ein Komma",
+        "10|Anzahl||Wert fehlt",
+        "11|Onlinedienst||Wert fehlt",
+        "12|Monat|24-06|„24-06“ ist kein gültiger Monat",
+    ];
+    assert_eq!(messages.len(), expected_starts.len(), "{messages:#?}");
+    for (message, start) in messages.iter().zip(expected_starts) {
+        assert!(
+            message.starts_with(start),
+            "{message} should start with {start}"
+        );
+    }
+    assert!(stored(&app).await.is_empty());
+}
+
+#[tokio::test]
+async fn unreadable_files_get_a_clear_answer() {
+    let app = TestApp::spawn().await;
+    let submitter = app.actor("lieferant-a").await;
+    for (content, expected) in [
+        (
+            "Onlinedienst Region Monat Anzahl\nx\n",
+            "Trennzeichen nicht erkannt",
+        ),
+        (
+            "Onlinedienst;Region;Monat\nA-KREIS;14625;2024-01\n",
+            "Pflichtspalte „Anzahl“ fehlt",
+        ),
+        ("", "Datei ist leer"),
+        (
+            "Onlinedienst;Region;Monat;Anzahl\nM\u{fffd}nchen;14625;2024-01;1\n",
+            "nicht UTF-8",
+        ),
+        (
+            "Onlinedienst;Region;Monat;Anzahl\nA-KREIS;14625\n",
+            "2 Felder statt 4",
+        ),
+    ] {
+        let response = submitter
+            .call("lieferung/pruefen", &[("inhalt", content)])
+            .await;
+        assert_eq!(response.status(), 422, "{content:?}");
+        let messages = texts(&response.json().await.unwrap());
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{content:?}: {messages:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn corrections_keep_history_and_the_history_shows_own_deliveries() {
+    let app = TestApp::spawn().await;
+    let a = app.actor("lieferant-a").await;
+    let b = app.actor("lieferant-b").await;
+    for (name, count) in [
+        ("erst.csv", "10"),
+        ("korrektur.csv", "0"),
+        ("gleich.csv", "0"),
+    ] {
+        let file = format!("{HEADER}A-KREIS;14625;2024-01;{count}\n");
+        let response = a
+            .call(
+                "lieferung/speichern",
+                &[("dateiname", name), ("inhalt", &file)],
+            )
+            .await;
+        assert_eq!(response.status(), 200);
+    }
+    let file = format!("{HEADER}B-KREIS;14625;2024-01;3\n");
+    assert_eq!(
+        b.call(
+            "lieferung/speichern",
+            &[("dateiname", "b.csv"), ("inhalt", &file)]
+        )
+        .await
+        .status(),
+        200
+    );
+
+    assert_eq!(
+        stored(&app).await[0],
+        ("A-KREIS".into(), "14625".into(), "2024-01".into(), 0)
+    );
+    let history: Vec<i64> = sqlx::query_scalar(
+        "SELECT count FROM transaction_count_history WHERE service_id = 'A-KREIS' ORDER BY id",
+    )
+    .fetch_all(app.pool())
+    .await
+    .unwrap();
+    assert_eq!(history, [10, 0], "an unchanged value adds no history row");
+
+    let list: Value = a.call("lieferungen", &[]).await.json().await.unwrap();
+    let list = list.as_array().unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|d| d["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gleich.csv", "korrektur.csv", "erst.csv"]);
+    assert_eq!(list[0]["counts"]["unchanged"], 1);
+    assert_eq!(list[1]["counts"]["corrected"], 1);
+    assert_eq!(list[2]["counts"]["new"], 1);
+    assert_eq!(list[2]["channel"], "csv");
+    assert_eq!(list[2]["user"], "Lieferant A");
+
+    let admin: Value = app
+        .actor("admin")
+        .await
+        .call("lieferungen", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(admin.as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn berlin_is_one_cell_at_every_level() {
+    let app = TestApp::spawn().await;
+    let a = app.actor("lieferant-a").await;
+    let file = format!("{HEADER}A-GEMEINDE;11000000;2024-01;8\n");
+    assert_eq!(
+        a.call(
+            "lieferung/speichern",
+            &[("dateiname", "b.csv"), ("inhalt", &file)]
+        )
+        .await
+        .status(),
+        200
+    );
+    let file = format!("{HEADER}A-GEMEINDE;11000;2024-01;9\n");
+    let response = a
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "b.csv"), ("inhalt", &file)],
+        )
+        .await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["counts"]["corrected"], 1, "{body}");
+    assert_eq!(
+        stored(&app).await,
+        [("A-GEMEINDE".into(), "11".into(), "2024-01".into(), 9)]
+    );
+}
