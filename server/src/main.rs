@@ -161,7 +161,14 @@ async fn serve(db: &Database, config: ServeConfig) -> Result<(), Box<dyn std::er
     if config.demo {
         let summary = server::demo::load(&db.pool, &config.reference_dir).await?;
         tracing::info!("{summary}");
+    } else {
+        match server::demo::ensure_region_register(&db.pool, &config.reference_dir).await {
+            Ok(Some(summary)) => tracing::info!("region register loaded: {summary}"),
+            Ok(None) => {}
+            Err(err) => tracing::warn!("region register not loaded: {err}"),
+        }
     }
+    server::db::housekeeping::spawn(db.pool.clone(), std::time::Duration::from_secs(3600));
     let paths = server_function_paths();
     tracing::info!(count = paths.len(), paths = ?paths, "server functions registered");
 

@@ -148,3 +148,28 @@ async fn cross_site_requests_are_refused() {
         .unwrap();
     assert_eq!(same_origin.status(), 200);
 }
+
+#[tokio::test]
+async fn housekeeping_removes_expired_sessions_and_old_failures() {
+    let app = TestApp::spawn().await;
+    sqlx::query("INSERT INTO tower_sessions.session (id, data, expiry_date) VALUES ('alt', '', now() - interval '1 hour')")
+        .execute(app.pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO login_failure (login, failed_at) VALUES ('x', now() - interval '2 days')",
+    )
+    .execute(app.pool())
+    .await
+    .unwrap();
+    let _live = app.actor("admin").await;
+    let removed = server::db::housekeeping::run_once(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(removed, (1, 1));
+    let sessions: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(sessions, 1, "the live session stays");
+}

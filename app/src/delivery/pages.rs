@@ -133,6 +133,7 @@ where
                     }).collect_view()}
                 </ul>
             })}
+            {(!preview.rows.is_empty()).then(|| view! {
             <table class="data">
                 <caption>"Zeilen, die gespeichert würden"</caption>
                 <thead><tr>
@@ -152,6 +153,7 @@ where
                     }).collect_view()}
                 </tbody>
             </table>
+            })}
             {if has_errors {
                 view! { <p class="error" role="alert">"Die Datei enthält Fehler und wird nicht gespeichert. Bitte korrigieren und erneut prüfen."</p> }.into_any()
             } else {

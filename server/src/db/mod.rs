@@ -2,6 +2,7 @@
 //! started from the machine's PostgreSQL binaries, migrated on start.
 
 pub mod embedded;
+pub mod housekeeping;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
