@@ -60,60 +60,67 @@ mod server {
         store::store(&pool()?, meta, &rows, KeyRepair::LeadingZero).await
     }
 
+    /// One delivery as the history query returns it.
+    #[derive(sqlx::FromRow)]
+    struct HistoryRow {
+        id: i64,
+        received_at: String,
+        channel: String,
+        file_name: Option<String>,
+        user_name: Option<String>,
+        organisation: Option<String>,
+        received: i32,
+        new_values: i32,
+        corrected: i32,
+        unchanged: i32,
+        rejected: i32,
+    }
+
+    impl From<HistoryRow> for DeliverySummary {
+        fn from(row: HistoryRow) -> Self {
+            let stored = row.new_values + row.corrected + row.unchanged;
+            let counts = DeliveryCounts {
+                received: row.received as u32,
+                new: row.new_values as u32,
+                corrected: row.corrected as u32,
+                unchanged: row.unchanged as u32,
+                ignored: (row.received - row.rejected - stored).max(0) as u32,
+                rejected: row.rejected as u32,
+            };
+            DeliverySummary {
+                id: row.id,
+                received_at: row.received_at,
+                channel: row.channel,
+                file_name: row.file_name,
+                user: row.user_name,
+                organisation: row.organisation,
+                counts,
+            }
+        }
+    }
+
     pub async fn history() -> Result<Vec<DeliverySummary>, AppError> {
         let (user, _) = deliverer().await?;
-        #[allow(clippy::type_complexity)]
-        let rows: Vec<(i64, String, String, Option<String>, Option<String>, Option<String>, i32, i32, i32, i32, i32)> =
-            sqlx::query_as(
-                "SELECT d.id, to_char(d.received_at AT TIME ZONE 'Europe/Berlin', 'DD.MM.YYYY HH24:MI'),
-                        d.channel::text, d.file_name, u.display_name, o.name,
-                        d.received, d.new_values, d.corrected, d.unchanged, d.rejected
-                 FROM delivery d
-                 LEFT JOIN app_user u ON u.id = d.user_id
-                 LEFT JOIN organisation o ON o.id = d.organisation_id
-                 WHERE $1::bigint IS NULL OR d.organisation_id = $1
-                 ORDER BY d.received_at DESC, d.id DESC
-                 LIMIT 200",
-            )
-            .bind(if user.role == Role::Admin { None } else { user.organisation_id })
-            .fetch_all(&pool()?)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    id,
-                    received_at,
-                    channel,
-                    file_name,
-                    user,
-                    organisation,
-                    received,
-                    new,
-                    corrected,
-                    unchanged,
-                    rejected,
-                )| {
-                    let counts = DeliveryCounts {
-                        received: received as u32,
-                        new: new as u32,
-                        corrected: corrected as u32,
-                        unchanged: unchanged as u32,
-                        ignored: (received - rejected - new - corrected - unchanged).max(0) as u32,
-                        rejected: rejected as u32,
-                    };
-                    DeliverySummary {
-                        id,
-                        received_at,
-                        channel,
-                        file_name,
-                        user,
-                        organisation,
-                        counts,
-                    }
-                },
-            )
-            .collect())
+        let organisation = if user.role == Role::Admin {
+            None
+        } else {
+            user.organisation_id
+        };
+        let rows: Vec<HistoryRow> = sqlx::query_as(
+            "SELECT d.id, to_char(d.received_at AT TIME ZONE 'Europe/Berlin', 'DD.MM.YYYY HH24:MI') AS received_at,
+                    d.channel::text AS channel, d.file_name, u.display_name AS user_name, o.name AS organisation,
+                    d.received, d.new_values, d.corrected, d.unchanged, d.rejected
+             FROM delivery d
+             LEFT JOIN app_user u ON u.id = d.user_id
+             LEFT JOIN organisation o ON o.id = d.organisation_id
+             WHERE $1::bigint IS NULL OR d.organisation_id = $1
+             ORDER BY d.received_at DESC, d.id DESC
+             LIMIT 200",
+        )
+        .bind(organisation)
+        .fetch_all(&pool()?)
+        .await?;
+        Ok(rows.into_iter().map(DeliverySummary::from).collect())
     }
 }
 

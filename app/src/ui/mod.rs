@@ -181,5 +181,6 @@ mod tests {
         assert_eq!(super::format_number(0), "0");
         assert_eq!(super::format_number(1_234_567), "1.234.567");
         assert_eq!(super::format_number(999), "999");
+        assert_eq!(super::format_number(-1_000), "-1.000");
     }
 }
