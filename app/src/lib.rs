@@ -10,6 +10,7 @@ pub mod error;
 pub mod regions;
 pub mod reports;
 pub mod services;
+pub mod tokens;
 pub mod ui;
 
 pub use ui::App;

@@ -38,6 +38,16 @@ enum Command {
         #[command(subcommand)]
         command: BenutzerCommand,
     },
+    /// Master data of online services.
+    Stammdaten {
+        #[command(subcommand)]
+        command: StammdatenCommand,
+    },
+    /// API tokens for scripted set-ups (printed once).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Reports from the stored data.
     Bericht {
         #[command(subcommand)]
@@ -95,6 +105,34 @@ enum BenutzerCommand {
 }
 
 #[derive(Subcommand)]
+enum StammdatenCommand {
+    /// Imports a master-data file (CSV or .xlsx), all or nothing; as the
+    /// ZSK team, missing organisations are created.
+    Import {
+        file: PathBuf,
+        /// Check and show what would change, store nothing.
+        #[arg(long)]
+        nur_pruefen: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates a token of an organisation, or with --admin of the ZSK team.
+    Anlegen {
+        /// The organisation whose services the token may deliver for.
+        #[arg(long, conflicts_with = "admin", required_unless_present = "admin")]
+        organisation: Option<String>,
+        /// A token of the ZSK team that may act for every organisation.
+        #[arg(long)]
+        admin: bool,
+        /// A name that says which system uses the token.
+        #[arg(long, default_value = "Skript")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum BerichtCommand {
     /// The report's data-source table as CSV.
     Datenquellen,
@@ -138,6 +176,29 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             Ok(())
         }
         Command::Benutzer { command } => create_user(&db, command).await,
+        Command::Stammdaten {
+            command: StammdatenCommand::Import { file, nur_pruefen },
+        } => {
+            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let scope = server::masterdata::MasterDataScope::Admin;
+            match server::masterdata::import_master_data_file(&db.pool, &bytes, scope, nur_pruefen)
+                .await
+            {
+                Ok(summary) => {
+                    println!("{summary}");
+                    Ok(())
+                }
+                Err(err) => Err(err.to_string().into()),
+            }
+        }
+        Command::Token {
+            command:
+                TokenCommand::Anlegen {
+                    organisation,
+                    admin: _,
+                    name,
+                },
+        } => create_token(&db, organisation, &name).await,
         Command::Bericht {
             command: BerichtCommand::Datenquellen,
         } => {
@@ -196,6 +257,29 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
     }
     tracing::info!("shutting down");
+}
+
+async fn create_token(
+    db: &Database,
+    organisation: Option<String>,
+    name: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let organisation_id: Option<i64> = match &organisation {
+        Some(org) => Some(
+            sqlx::query_scalar("SELECT id FROM organisation WHERE name = $1")
+                .bind(org)
+                .fetch_optional(&db.pool)
+                .await?
+                .ok_or_else(|| format!("Organisation „{org}“ nicht gefunden"))?,
+        ),
+        None => None,
+    };
+    let token = app::tokens::server::create_token(&db.pool, organisation_id, name, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The token goes to stdout only, for the calling script; it is not logged.
+    println!("{}", token.token);
+    Ok(())
 }
 
 async fn create_user(

@@ -9,71 +9,11 @@
 
 mod common;
 
-use common::{fixture, TestApp, PASSWORD};
+use common::{fixture, TestApp};
 use serde_json::Value;
 
 async fn app() -> TestApp {
-    let db = common::TestDb::new().await;
-    let pool = db.pool();
-    sqlx::raw_sql(include_str!("fixtures/cases-regions.sql"))
-        .execute(pool)
-        .await
-        .expect("regions");
-    load_case_services(pool, "cases/00-fixtures/stammdaten-demo.csv").await;
-    load_case_services(
-        pool,
-        "cases/17-granularity-levels/stammdaten-granularitaet.csv",
-    )
-    .await;
-    app::auth::server::create_user(
-        pool,
-        "admin",
-        "Admin",
-        PASSWORD,
-        app::auth::Role::Admin,
-        None,
-        None,
-    )
-    .await
-    .expect("admin");
-    TestApp::serve(db).await
-}
-
-/// Creates the case services with their operators. The master-data import
-/// with its own validation is a later feature; this only sets up fixtures.
-async fn load_case_services(pool: &sqlx::PgPool, path: &str) {
-    let text = std::fs::read_to_string(fixture(path)).expect("fixture");
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().expect("header").split(';').collect();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let cells: Vec<&str> = line.split(';').collect();
-        let get = |name: &str| header.iter().position(|h| *h == name).map(|i| cells[i]);
-        let organisation: i64 = sqlx::query_scalar(
-            "INSERT INTO organisation (name, level) VALUES ($1, 'kommune')
-             ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id",
-        )
-        .bind(get("Betreiber").expect("Betreiber"))
-        .fetch_one(pool)
-        .await
-        .expect("organisation");
-        let granularity =
-            get("Granularität").map(|g| app::services::Granularity::parse(g).expect("granularity"));
-        sqlx::query(
-            "INSERT INTO online_service (id, name, organisation_id, granularity, leika_key, ozg_id, leistungstyp, url)
-             VALUES ($1, $2, $3, $4, $5, $6, $7::smallint, $8)",
-        )
-        .bind(get("Onlinedienst-ID"))
-        .bind(get("Name"))
-        .bind(organisation)
-        .bind(granularity.unwrap_or(app::services::Granularity::Gemeinde))
-        .bind(get("LeiKa"))
-        .bind(get("OZG-ID"))
-        .bind(get("Typ").map(|t| t.parse::<i16>().expect("Typ")))
-        .bind(get("URL"))
-        .execute(pool)
-        .await
-        .expect("service");
-    }
+    common::case_app().await
 }
 
 fn case_file(path: &str) -> String {

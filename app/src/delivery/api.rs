@@ -9,7 +9,7 @@ use crate::error::AppError;
 mod server {
     use super::super::store::{self, Channel, Deliverer, DeliveryMeta};
     use super::super::validate::{KeyRepair, RawRecord};
-    use super::super::{csv_file, DeliveryCounts, DeliverySummary};
+    use super::super::{counts_file, DeliveryCounts, DeliverySummary};
     use crate::auth::server::{pool, require_role};
     use crate::auth::{Role, SessionUser};
     use crate::error::AppError;
@@ -25,6 +25,22 @@ mod server {
         Ok((user, deliverer))
     }
 
+    fn meta<'a>(
+        user: &SessionUser,
+        deliverer: Deliverer,
+        file_name: Option<&'a str>,
+    ) -> DeliveryMeta<'a> {
+        DeliveryMeta {
+            deliverer,
+            organisation_id: user.organisation_id,
+            user_id: Some(user.id),
+            token_id: None,
+            channel: Channel::Csv,
+            file_name,
+            external_id: None,
+        }
+    }
+
     /// Reads the uploaded text; the browser hands the file over as UTF-8.
     pub fn read_rows(content: &str) -> Result<Vec<RawRecord>, AppError> {
         if content.contains('\u{fffd}') {
@@ -35,13 +51,14 @@ mod server {
                 "Datei ist nicht UTF-8-kodiert; bitte als „CSV UTF-8“ speichern",
             )]));
         }
-        csv_file::read_counts_csv(content.as_bytes()).map_err(AppError::Invalid)
+        counts_file::read_counts(content.as_bytes()).map_err(AppError::Invalid)
     }
 
     pub async fn check(content: String) -> Result<super::DeliveryPreview, AppError> {
-        let (_, deliverer) = deliverer().await?;
+        let (user, deliverer) = deliverer().await?;
         let rows = read_rows(&content)?;
-        store::preview(&pool()?, deliverer, &rows, KeyRepair::LeadingZero).await
+        let meta = meta(&user, deliverer, None);
+        store::preview(&pool()?, &meta, &rows, KeyRepair::LeadingZero).await
     }
 
     pub async fn save(
@@ -50,14 +67,12 @@ mod server {
     ) -> Result<super::DeliveryReceipt, AppError> {
         let (user, deliverer) = deliverer().await?;
         let rows = read_rows(&content)?;
-        let meta = DeliveryMeta {
+        let meta = meta(
+            &user,
             deliverer,
-            organisation_id: user.organisation_id,
-            user_id: Some(user.id),
-            channel: Channel::Csv,
-            file_name: Some(file_name.as_str()).filter(|n| !n.is_empty()),
-        };
-        store::store(&pool()?, meta, &rows, KeyRepair::LeadingZero).await
+            Some(file_name.as_str()).filter(|n| !n.is_empty()),
+        );
+        store::store(&pool()?, &meta, &rows, KeyRepair::LeadingZero).await
     }
 
     /// One delivery as the history query returns it.

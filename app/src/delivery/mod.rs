@@ -4,12 +4,14 @@
 mod api;
 mod count;
 #[cfg(feature = "ssr")]
-pub mod csv_file;
+pub mod counts_file;
 mod month;
 #[cfg_attr(not(feature = "csr"), allow(dead_code))]
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod table;
 pub mod validate;
 
 pub use api::*;

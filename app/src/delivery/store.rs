@@ -163,23 +163,13 @@ fn count_rows(received: usize, rows: &[PreviewRow], validation: &Validation) -> 
     counts
 }
 
-/// Validates raw rows and shows what storing them would do.
-pub async fn preview(
-    pool: &PgPool,
-    deliverer: Deliverer,
-    rows: &[RawRecord],
-    repair: KeyRepair,
-) -> Result<DeliveryPreview, AppError> {
-    let master = load_master_data(pool, deliverer).await?;
-    let validation = super::validate::validate(rows, &master, repair);
-    let current = current_values(pool, &validation.records, false).await?;
-    let preview_rows = classify(&validation.records, &current);
-    let counts = count_rows(rows.len(), &preview_rows, &validation);
-    Ok(DeliveryPreview {
-        rows: preview_rows,
-        messages: validation.messages,
-        counts,
-    })
+/// Whether a delivery with errors stores nothing or its valid rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// All or nothing (the default).
+    Atomic,
+    /// The valid rows are stored, the others reported.
+    Partial,
 }
 
 /// What is stored with a delivery besides its values.
@@ -187,33 +177,74 @@ pub struct DeliveryMeta<'a> {
     pub deliverer: Deliverer,
     pub organisation_id: Option<i64>,
     pub user_id: Option<i64>,
+    pub token_id: Option<i64>,
     pub channel: Channel,
     pub file_name: Option<&'a str>,
+    /// The client's own id of the delivery (`lieferung_id`).
+    pub external_id: Option<&'a str>,
 }
 
-/// Validates and stores all rows in one transaction; any error stores nothing.
-pub async fn store(
+/// The result of one delivery: what each row is, the messages, the counts
+/// and, if something was stored, the delivery's id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub rows: Vec<PreviewRow>,
+    pub messages: Vec<super::Message>,
+    pub counts: DeliveryCounts,
+    pub rejected_lines: Vec<u32>,
+    pub delivery_id: Option<i64>,
+}
+
+impl Outcome {
+    pub fn has_errors(&self) -> bool {
+        self.messages
+            .iter()
+            .any(|m| m.severity == super::Severity::Error)
+    }
+}
+
+/// The one store step of every channel: validates, classifies and, unless
+/// `dry_run`, stores in one transaction. With errors, `Atomic` stores nothing
+/// and `Partial` stores the valid rows.
+pub async fn deliver(
     pool: &PgPool,
-    meta: DeliveryMeta<'_>,
+    meta: &DeliveryMeta<'_>,
     rows: &[RawRecord],
     repair: KeyRepair,
-) -> Result<DeliveryReceipt, AppError> {
+    mode: Mode,
+    dry_run: bool,
+) -> Result<Outcome, AppError> {
     let master = load_master_data(pool, meta.deliverer).await?;
     let validation = super::validate::validate(rows, &master, repair);
-    if validation.has_errors() {
-        tracing::warn!(
-            rejected = validation.rejected_lines.len(),
-            channel = meta.channel.as_db(),
-            "delivery rejected"
-        );
-        return Err(AppError::Invalid(validation.messages));
+    let store = !dry_run
+        && !validation.records.is_empty()
+        && (mode == Mode::Partial || !validation.has_errors());
+
+    if !store {
+        let current = current_values(pool, &validation.records, false).await?;
+        let classified = classify(&validation.records, &current);
+        let counts = count_rows(rows.len(), &classified, &validation);
+        if validation.has_errors() && !dry_run {
+            tracing::warn!(
+                rejected = counts.rejected,
+                channel = meta.channel.as_db(),
+                "delivery rejected"
+            );
+        }
+        return Ok(Outcome {
+            rows: classified,
+            messages: validation.messages,
+            counts,
+            rejected_lines: validation.rejected_lines,
+            delivery_id: None,
+        });
     }
 
     let mut tx = pool.begin().await?;
     let current = current_values(&mut *tx, &validation.records, true).await?;
     let classified = classify(&validation.records, &current);
     let counts = count_rows(rows.len(), &classified, &validation);
-    let delivery_id = insert_delivery(&mut tx, &meta, counts).await?;
+    let delivery_id = insert_delivery(&mut tx, meta, counts).await?;
     write_values(&mut tx, delivery_id, &validation.records, &classified).await?;
     tx.commit().await?;
 
@@ -223,13 +254,55 @@ pub async fn store(
         new = counts.new,
         corrected = counts.corrected,
         unchanged = counts.unchanged,
+        rejected = counts.rejected,
         "delivery stored"
     );
-    Ok(DeliveryReceipt {
-        delivery_id,
-        counts,
+    Ok(Outcome {
+        rows: classified,
         messages: validation.messages,
+        counts,
+        rejected_lines: validation.rejected_lines,
+        delivery_id: Some(delivery_id),
     })
+}
+
+/// Shows what storing the rows would do; stores nothing.
+pub async fn preview(
+    pool: &PgPool,
+    meta: &DeliveryMeta<'_>,
+    rows: &[RawRecord],
+    repair: KeyRepair,
+) -> Result<DeliveryPreview, AppError> {
+    let outcome = deliver(pool, meta, rows, repair, Mode::Atomic, true).await?;
+    Ok(DeliveryPreview {
+        rows: outcome.rows,
+        messages: outcome.messages,
+        counts: outcome.counts,
+    })
+}
+
+/// Stores all rows or, on any error, none (422 with the messages).
+pub async fn store(
+    pool: &PgPool,
+    meta: &DeliveryMeta<'_>,
+    rows: &[RawRecord],
+    repair: KeyRepair,
+) -> Result<DeliveryReceipt, AppError> {
+    let outcome = deliver(pool, meta, rows, repair, Mode::Atomic, false).await?;
+    match outcome.delivery_id {
+        Some(delivery_id) => Ok(DeliveryReceipt {
+            delivery_id,
+            counts: outcome.counts,
+            messages: outcome.messages,
+        }),
+        None if outcome.has_errors() => Err(AppError::Invalid(outcome.messages)),
+        None => Err(AppError::Invalid(vec![super::Message::error(
+            None,
+            None,
+            None,
+            "Die Datei enthält keine Werte",
+        )])),
+    }
 }
 
 async fn insert_delivery(
@@ -238,8 +311,9 @@ async fn insert_delivery(
     counts: DeliveryCounts,
 ) -> Result<i64, AppError> {
     let id = sqlx::query_scalar(
-        "INSERT INTO delivery (organisation_id, user_id, channel, file_name, received, new_values, corrected, unchanged, rejected)
-         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9) RETURNING id",
+        "INSERT INTO delivery (organisation_id, user_id, channel, file_name, received, new_values, corrected,
+                               unchanged, rejected, token_id, external_id)
+         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(meta.organisation_id)
     .bind(meta.user_id)
@@ -250,6 +324,8 @@ async fn insert_delivery(
     .bind(counts.corrected as i32)
     .bind(counts.unchanged as i32)
     .bind(counts.rejected as i32)
+    .bind(meta.token_id)
+    .bind(meta.external_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)

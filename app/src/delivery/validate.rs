@@ -35,6 +35,9 @@ pub enum Severity {
 pub struct Message {
     pub severity: Severity,
     pub line: Option<u32>,
+    /// JSON Pointer of the offending value in a JSON request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
     pub column: Option<String>,
     pub value: Option<String>,
     pub text: String,
@@ -69,6 +72,7 @@ impl Message {
         Self {
             severity,
             line,
+            pointer: None,
             column: column.map(str::to_owned),
             value: value.map(str::to_owned),
             text: text.into(),
@@ -78,10 +82,12 @@ impl Message {
     /// "Zeile 3, Spalte Anzahl („12,5“): …"
     pub fn render(&self) -> String {
         let mut out = String::new();
-        if let Some(line) = self.line {
+        if let Some(pointer) = &self.pointer {
+            out.push_str(pointer);
+        } else if let Some(line) = self.line {
             out.push_str(&format!("Zeile {line}"));
         }
-        if let Some(column) = &self.column {
+        if let (Some(column), None) = (&self.column, &self.pointer) {
             out.push_str(&format!(", Spalte {column}"));
         }
         if let Some(value) = &self.value {

@@ -14,6 +14,7 @@ use crate::dashboard::pages::{ServicePage, ServicesPage};
 use crate::delivery::pages::DeliveryPage;
 use crate::error::AppError;
 use crate::reports::pages::ReportPage;
+use crate::tokens::pages::TokensPage;
 
 /// The logged-in user, shared by all pages; refetched after login and logout.
 #[derive(Clone, Copy)]
@@ -52,6 +53,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dienste/:id") view=ServicePage/>
                     <Route path=path!("/lieferung") view=DeliveryPage/>
                     <Route path=path!("/bericht") view=ReportPage/>
+                    <Route path=path!("/tokens") view=TokensPage/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -84,7 +86,7 @@ fn Nav() -> impl IntoView {
                         view! {
                             <li><A href="/dienste">"Onlinedienste"</A></li>
                             {matches!(role, Role::Submitter | Role::Admin)
-                                .then(|| view! { <li><A href="/lieferung">"Lieferung"</A></li> })}
+                                .then(|| view! { <li><A href="/lieferung">"Lieferung"</A></li><li><A href="/tokens">"API-Tokens"</A></li> })}
                             {(role == Role::Admin).then(|| view! { <li><A href="/bericht">"Bericht"</A></li> })}
                             <li class="user">
                                 <span>{u.display_name.clone()}</span>

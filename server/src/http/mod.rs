@@ -24,6 +24,8 @@ use tower_sessions_sqlx_store::PostgresStore;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: PgPool,
+    /// Largest accepted request body, for the 413 answer.
+    pub max_body_bytes: usize,
 }
 
 /// Options of the router that differ between installations.
@@ -48,6 +50,7 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
     let spa = ServeDir::new(site_root).fallback(ServeFile::new(index));
 
     Router::new()
+        .merge(crate::api::router())
         .route(
             "/api/{*fn_name}",
             post(server_fn_handler).get(server_fn_handler),
@@ -58,7 +61,10 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
         .layer(sessions)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
         .layer(TraceLayer::new_for_http())
-        .with_state(AppState { pool })
+        .with_state(AppState {
+            pool,
+            max_body_bytes: options.max_body_bytes,
+        })
 }
 
 async fn server_fn_handler(

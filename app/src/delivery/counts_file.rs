@@ -1,0 +1,193 @@
+//! Reads a counts file (CSV or .xlsx) into raw records: maps the header
+//! names to the four columns (case, quotes and aliases ignored) and turns
+//! typed spreadsheet cells into the text the rules read: region keys from
+//! numeric cells exactly, months from date cells.
+
+use super::table::{read_table, Cell, Table};
+use super::validate::{Message, RawRecord, COL_COUNT, COL_MONTH, COL_REGION, COL_SERVICE};
+
+const EXPECTED_HEADER: &str = "erwartet Onlinedienst;Region;Monat;Anzahl";
+
+/// The rows of a counts file, or the messages that say why it cannot be read.
+pub fn read_counts(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
+    let table = read_table(bytes)?;
+    let columns = map_columns(&table)?;
+
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for (line, cells) in &table.rows {
+        if cells
+            .iter()
+            .all(|c| matches!(c, Cell::Empty) || c.to_text().trim().is_empty())
+        {
+            continue;
+        }
+        if cells.len() < table.header.len() && !matches!(table.header.len(), 0) && is_csv_row(cells)
+        {
+            errors.push(Message::error(
+                Some(*line),
+                None,
+                None,
+                format!(
+                    "{} Felder statt {} wie in der Kopfzeile",
+                    cells.len(),
+                    table.header.len()
+                ),
+            ));
+            continue;
+        }
+        let cell = |index: usize| cells.get(index).unwrap_or(&Cell::Empty);
+        rows.push(RawRecord {
+            line: *line,
+            service: cell(columns[0]).to_text(),
+            region: cell(columns[1]).to_text(),
+            month: month_text(cell(columns[2])),
+            count: cell(columns[3]).to_text(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// CSV rows are all text; spreadsheet rows may end early at empty cells.
+fn is_csv_row(cells: &[Cell]) -> bool {
+    cells.iter().all(|c| matches!(c, Cell::Text(_)))
+}
+
+/// A date cell names its month; everything else is read as written.
+fn month_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Date(date) => date.format("%Y-%m").to_string(),
+        other => other.to_text(),
+    }
+}
+
+/// Finds the four columns by name.
+fn map_columns(table: &Table) -> Result<[usize; 4], Vec<Message>> {
+    let line = Some(table.header_line);
+    let names: Vec<String> = table
+        .header
+        .iter()
+        .map(|h| h.trim().trim_matches('"').trim().to_lowercase())
+        .collect();
+    if names.iter().filter(|n| !n.is_empty()).count() == 1 {
+        return Err(vec![Message::error(
+            line,
+            None,
+            table.header.first().map(String::as_str),
+            format!(
+                "Trennzeichen nicht erkannt: die Kopfzeile hat nur eine Spalte; {EXPECTED_HEADER}"
+            ),
+        )]);
+    }
+    let wanted: [(&str, &[&str]); 4] = [
+        (
+            COL_SERVICE,
+            &[
+                "onlinedienst",
+                "onlinedienst-id",
+                "onlineservice",
+                "dienst",
+                "service",
+            ],
+        ),
+        (
+            COL_REGION,
+            &["region", "regionalschlüssel", "ags", "ars", "gebiet"],
+        ),
+        (COL_MONTH, &["monat", "month", "zeitraum"]),
+        (
+            COL_COUNT,
+            &["anzahl", "anzahl transaktionen", "transaktionen", "count"],
+        ),
+    ];
+    let mut columns = [0; 4];
+    let mut missing = Vec::new();
+    for (slot, (name, aliases)) in columns.iter_mut().zip(wanted) {
+        match names.iter().position(|n| aliases.contains(&n.as_str())) {
+            Some(index) => *slot = index,
+            None => missing.push(Message::error(
+                line,
+                Some(name),
+                None,
+                format!("Pflichtspalte „{name}“ fehlt in der Kopfzeile; {EXPECTED_HEADER}"),
+            )),
+        }
+    }
+    if missing.is_empty() {
+        Ok(columns)
+    } else {
+        Err(missing)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_sep_line_and_crlf() {
+        let rows = read_counts(
+            "\u{feff}sep=;\r\nOnlinedienst;Region;Monat;Anzahl\r\nDEMO-0003;09162000;2024-05;4711\r\n".as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(rows[0].line, 3);
+        assert_eq!(rows[0].service, "DEMO-0003");
+        assert_eq!(rows[0].count, "4711");
+    }
+
+    #[test]
+    fn quoted_header_after_bom() {
+        let rows = read_counts(
+            "\u{feff}\"Onlinedienst\";\"Region\";\"Monat\";\"Anzahl\"\r\n\"DEMO-0003\";\"09162000\";\"2024-05\";\"4711\"\r\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(rows[0].region, "09162000");
+        assert_eq!(rows[0].line, 2);
+    }
+
+    #[test]
+    fn comma_and_tab_files_and_column_order() {
+        let rows = read_counts(b"Anzahl,Monat,Region,Onlinedienst\n5,2024-01,01,X\n").unwrap();
+        assert_eq!(
+            (rows[0].service.as_str(), rows[0].count.as_str()),
+            ("X", "5")
+        );
+        let rows =
+            read_counts(b"Onlinedienst\tRegion\tMonat\tAnzahl\nX\t01\t2024-01\t7\n").unwrap();
+        assert_eq!(rows[0].count, "7");
+    }
+
+    #[test]
+    fn windows_1252_files_are_read() {
+        let rows = read_counts(
+            b"Onlinedienst;Region;Monat;Anzahl\nD\xfcsseldorf;05111000;M\xe4rz 2024;1\n",
+        )
+        .unwrap();
+        assert_eq!(rows[0].service, "Düsseldorf");
+        assert_eq!(rows[0].month, "März 2024");
+    }
+
+    #[test]
+    fn one_column_header_is_refused() {
+        let err = read_counts(b"Onlinedienst Region Monat Anzahl\nx\n").unwrap_err();
+        assert!(err[0].text.contains("Trennzeichen nicht erkannt"));
+    }
+
+    #[test]
+    fn missing_column_is_named() {
+        let err = read_counts(b"Onlinedienst;Region;Monat\nX;01;2024-01\n").unwrap_err();
+        assert!(err[0].text.contains("„Anzahl“"));
+    }
+
+    #[test]
+    fn short_rows_are_named() {
+        let err = read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01\n").unwrap_err();
+        assert_eq!(err[0].line, Some(2));
+        assert!(err[0].text.contains("2 Felder statt 4"));
+    }
+}

@@ -1,0 +1,310 @@
+//! Reads an uploaded file into a table of typed cells with physical line
+//! numbers: an .xlsx workbook's first sheet (numeric, text and date cells,
+//! 1900 and 1904 date systems), or a CSV in UTF-8 (with or without BOM) or
+//! Windows-1252, with comma, semicolon or tab (detected) and an optional
+//! Excel `sep=` line. A file mixing UTF-8 and another encoding is refused.
+
+use calamine::{Data, Reader};
+use chrono::NaiveDate;
+
+use super::validate::Message;
+
+/// One cell as the file stores it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// A numeric spreadsheet cell (never produced from CSV text).
+    Number(f64),
+    /// A date cell of a spreadsheet.
+    Date(NaiveDate),
+    Empty,
+}
+
+impl Cell {
+    /// The cell as text for rules that read text: whole numbers without a
+    /// decimal part, other numbers with a German decimal comma, dates as
+    /// `JJJJ-MM-TT`.
+    pub fn to_text(&self) -> String {
+        match self {
+            Self::Text(text) => text.clone(),
+            Self::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            Self::Number(n) => n.to_string().replace('.', ","),
+            Self::Date(date) => date.format("%Y-%m-%d").to_string(),
+            Self::Empty => String::new(),
+        }
+    }
+}
+
+/// A file's header and rows, each row with its physical line (header = 1,
+/// or 2 after a `sep=` line; spreadsheet row numbers for .xlsx).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub header_line: u32,
+    pub header: Vec<String>,
+    pub rows: Vec<(u32, Vec<Cell>)>,
+}
+
+/// Reads CSV or .xlsx (recognised by content, not by name).
+pub fn read_table(bytes: &[u8]) -> Result<Table, Vec<Message>> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(&decode(bytes)?)
+    }
+}
+
+fn fail(line: Option<u32>, text: impl Into<String>) -> Vec<Message> {
+    vec![Message::error(line, None, None, text)]
+}
+
+/// UTF-8 (BOM stripped) or, if the bytes are not UTF-8 at all, Windows-1252.
+pub fn decode(bytes: &[u8]) -> Result<String, Vec<Message>> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(err) => {
+            let line_of =
+                |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            if let Some(utf8_at) = first_utf8_multibyte(bytes) {
+                return Err(fail(
+                    Some(line_of(err.valid_up_to())),
+                    format!(
+                        "Datei mischt Zeichenkodierungen: Zeile {} ist UTF-8, Zeile {} nicht; bitte einheitlich als „CSV UTF-8“ speichern",
+                        line_of(utf8_at),
+                        line_of(err.valid_up_to())
+                    ),
+                ));
+            }
+            let (text, _, had_errors) = encoding_rs::WINDOWS_1252.decode(bytes);
+            if had_errors {
+                return Err(fail(
+                    None,
+                    "Zeichenkodierung nicht erkannt; bitte als „CSV UTF-8“ speichern",
+                ));
+            }
+            Ok(text.into_owned())
+        }
+    }
+}
+
+/// The offset of the first well-formed multi-byte UTF-8 sequence, if any.
+fn first_utf8_multibyte(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < bytes.len() {
+        let len = match bytes[i] {
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        if bytes
+            .get(i..i + len)
+            .is_some_and(|seq| std::str::from_utf8(seq).is_ok())
+        {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+fn read_csv(text: &str) -> Result<Table, Vec<Message>> {
+    let (mut line_offset, mut body, mut delimiter) = (0u32, text, None);
+    let first_line = text.lines().next().unwrap_or_default();
+    if let Some(sep) = first_line.trim().strip_prefix("sep=") {
+        let mut chars = sep.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c @ (';' | ',' | '\t' | '|')), None) => delimiter = Some(c as u8),
+            _ => {
+                return Err(vec![Message::error(
+                    Some(1),
+                    None,
+                    Some(first_line.trim()),
+                    "Trennzeichenzeile nicht unterstützt; erlaubt sind sep=; sep=, oder sep=Tab",
+                )])
+            }
+        }
+        body = text
+            .split_once('\n')
+            .map(|(_, rest)| rest)
+            .unwrap_or_default();
+        line_offset = 1;
+    }
+
+    let header_line = body.lines().next().unwrap_or_default();
+    if header_line.trim().is_empty() {
+        return Err(fail(
+            Some(1 + line_offset),
+            "Datei ist leer: Kopfzeile fehlt",
+        ));
+    }
+    let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(header_line));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+
+    // Physical line of a record from its byte offset: the csv reader's own
+    // line count is off after CRLF, and its offset may still point at the
+    // line feed, which belongs to the line before.
+    let line_of = |position: Option<&csv::Position>| -> u32 {
+        let bytes = body.as_bytes();
+        let mut start = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
+        while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+            start += 1;
+        }
+        bytes[..start].iter().filter(|&&b| b == b'\n').count() as u32 + 1 + line_offset
+    };
+
+    let mut records = reader.records();
+    let header = match records.next() {
+        Some(Ok(header)) => header.iter().map(str::to_owned).collect(),
+        _ => return Err(fail(Some(1 + line_offset), "Kopfzeile nicht lesbar")),
+    };
+    let mut rows = Vec::new();
+    let mut errors = Vec::new();
+    for result in records {
+        match result {
+            Ok(record) => {
+                let cells = record.iter().map(|c| Cell::Text(c.to_owned())).collect();
+                rows.push((line_of(record.position()), cells));
+            }
+            Err(err) => errors.push(Message::error(
+                Some(line_of(err.position())),
+                None,
+                None,
+                "Zeile nicht lesbar (Anführungszeichen prüfen)",
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Table {
+            header_line: 1 + line_offset,
+            header,
+            rows,
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The delimiter that splits the header into the most fields.
+fn detect_delimiter(header: &str) -> u8 {
+    [b';', b',', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|&d| header.bytes().filter(|&b| b == d).count())
+        .unwrap_or(b';')
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<Message>> {
+    let unreadable = |_| {
+        fail(
+            None,
+            "Excel-Datei nicht lesbar; bitte als .xlsx oder CSV UTF-8 speichern",
+        )
+    };
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let range = match workbook.worksheet_range_at(0) {
+        Some(Ok(range)) => range,
+        _ => return Err(fail(None, "Excel-Datei enthält kein Tabellenblatt")),
+    };
+    let (first_row, _) = range.start().unwrap_or((0, 0));
+    let first_column = range.start().map_or(0, |(_, c)| c);
+    let mut lines = range
+        .rows()
+        .enumerate()
+        .map(|(i, row)| (first_row + i as u32 + 1, row));
+
+    // Leading empty rows are skipped; the first non-empty row is the header.
+    let (header_line, header) = loop {
+        match lines.next() {
+            Some((_, row)) if row.iter().all(|c| matches!(c, Data::Empty)) => continue,
+            Some((line, row)) => {
+                break (
+                    line,
+                    row.iter().map(|c| cell(c).to_text()).collect::<Vec<_>>(),
+                )
+            }
+            None => return Err(fail(Some(1), "Tabellenblatt ist leer: Kopfzeile fehlt")),
+        }
+    };
+    // Columns left of the used range are empty; keep positions aligned.
+    let pad = vec![String::new(); first_column as usize];
+    let header = pad.iter().cloned().chain(header).collect();
+    let rows = lines
+        .map(|(line, row)| {
+            let cells = std::iter::repeat_n(Cell::Empty, first_column as usize)
+                .chain(row.iter().map(cell))
+                .collect();
+            (line, cells)
+        })
+        .collect();
+    Ok(Table {
+        header_line,
+        header,
+        rows,
+    })
+}
+
+fn cell(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(s) => Cell::Text(s.clone()),
+        Data::Int(i) => Cell::Number(*i as f64),
+        Data::Float(f) => Cell::Number(*f),
+        Data::Bool(b) => Cell::Text(if *b { "WAHR" } else { "FALSCH" }.to_owned()),
+        Data::DateTime(dt) if dt.is_datetime() => dt
+            .as_datetime()
+            .map(|d| Cell::Date(d.date()))
+            .unwrap_or(Cell::Number(dt.as_f64())),
+        Data::DateTime(dt) => Cell::Number(dt.as_f64()),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => Cell::Text(s.clone()),
+        Data::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_1252_is_decoded_exactly() {
+        let text = decode(b"Onlinedienst;Region\nM\xfcnchen \x80;09162000\n").unwrap();
+        assert!(text.contains("München €"));
+    }
+
+    #[test]
+    fn mixed_encodings_are_refused_with_lines() {
+        let err = decode(
+            "Kopf\nM\u{fc}nchen\n"
+                .as_bytes()
+                .iter()
+                .copied()
+                .chain(*b"N\xfcrnberg\n")
+                .collect::<Vec<_>>()
+                .as_slice(),
+        )
+        .unwrap_err();
+        assert!(
+            err[0].text.contains("Zeile 2 ist UTF-8, Zeile 3 nicht"),
+            "{:?}",
+            err
+        );
+    }
+
+    #[test]
+    fn numbers_and_dates_become_text_for_the_rules() {
+        assert_eq!(Cell::Number(1001000.0).to_text(), "1001000");
+        assert_eq!(Cell::Number(12.5).to_text(), "12,5");
+        assert_eq!(Cell::Number(99000000000201.0).to_text(), "99000000000201");
+        assert_eq!(
+            Cell::Date(NaiveDate::from_ymd_opt(2024, 2, 1).unwrap()).to_text(),
+            "2024-02-01"
+        );
+    }
+}

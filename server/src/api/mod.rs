@@ -1,0 +1,12 @@
+//! The import API (`/api/v1`): bearer tokens per organisation, counts as
+//! JSON or as files, the state of a delivery, read-back of stored values and
+//! master-data files. Every route resolves its caller first and answers
+//! bad input with 4xx and German messages, never 500.
+
+mod answer;
+mod caller;
+mod json;
+mod routes;
+
+pub use caller::Caller;
+pub use routes::router;

@@ -1,0 +1,523 @@
+//! The `/api/v1` routes.
+
+use std::collections::BTreeMap;
+
+use app::delivery::store::{deliver, Channel, DeliveryMeta, Mode};
+use app::delivery::validate::KeyRepair;
+use app::delivery::{counts_file, Message, Month};
+use app::regions::RegionKey;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use super::answer::Answer;
+use super::caller::Caller;
+use super::json;
+use crate::http::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/lieferungen", post(post_json))
+        .route("/api/v1/lieferungen/datei", post(post_file))
+        .route("/api/v1/lieferungen/{id}", get(get_delivery))
+        .route("/api/v1/werte", get(get_values))
+        .route("/api/v1/stammdaten/datei", post(post_master_data))
+}
+
+fn problem(status: StatusCode, text: impl Into<String>) -> Response {
+    (
+        status,
+        Json(json!({ "status": "ABGELEHNT", "meldung": text.into() })),
+    )
+        .into_response()
+}
+
+fn internal(err: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %err, "import API failed");
+    problem(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Interner Fehler. Bitte später erneut versuchen.",
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DeliveryQuery {
+    #[serde(default)]
+    nur_pruefen: bool,
+    modus: Option<String>,
+}
+
+fn meta<'a>(
+    caller: &Caller,
+    channel: Channel,
+    file_name: Option<&'a str>,
+    external_id: Option<&'a str>,
+) -> DeliveryMeta<'a> {
+    DeliveryMeta {
+        deliverer: caller.deliverer,
+        organisation_id: caller.organisation_id,
+        user_id: caller.user_id,
+        token_id: caller.token_id,
+        channel,
+        file_name,
+        external_id,
+    }
+}
+
+/// `POST /api/v1/lieferungen`: counts of several services as JSON.
+async fn post_json(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<DeliveryQuery>,
+    body: Bytes,
+) -> Response {
+    let value: Value = match serde_json::from_slice(&body) {
+        Ok(value) => value,
+        Err(err) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "Kein gültiges JSON (Zeile {}, Spalte {}): {err}",
+                    err.line(),
+                    err.column()
+                ),
+            )
+        }
+    };
+    let request = match json::parse(&value) {
+        Ok(request) => request,
+        Err(messages) => {
+            let fehler: Vec<_> = messages.iter().map(super::answer::Finding::from).collect();
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Json(json!({ "status": "ABGELEHNT", "fehler": fehler })),
+            )
+                .into_response();
+        }
+    };
+    let partial = match query.modus.as_deref() {
+        Some("teilweise") => true,
+        Some("atomar") => false,
+        _ => request.partial,
+    };
+
+    let principal = caller.principal();
+    let request_hash = hex::encode(Sha256::digest(&body));
+    let mut lock = match state.pool.acquire().await {
+        Ok(conn) => conn,
+        Err(err) => return internal(err),
+    };
+    // One delivery id is processed once, also by concurrent retries.
+    let key = format!("{principal}/{}", request.lieferung_id);
+    if let Err(err) = sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 0))")
+        .bind(&key)
+        .execute(&mut *lock)
+        .await
+    {
+        return internal(err);
+    }
+    let response = idempotent(
+        &state,
+        &caller,
+        &principal,
+        &request,
+        &request_hash,
+        partial,
+        query.nur_pruefen,
+    )
+    .await;
+    let _ = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
+        .bind(&key)
+        .execute(&mut *lock)
+        .await;
+    response
+}
+
+async fn idempotent(
+    state: &AppState,
+    caller: &Caller,
+    principal: &str,
+    request: &json::JsonDelivery,
+    request_hash: &str,
+    partial: bool,
+    dry_run: bool,
+) -> Response {
+    if !dry_run {
+        let earlier: Result<Option<(String, i16, Value)>, _> = sqlx::query_as(
+            "SELECT request_hash, status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2",
+        )
+        .bind(principal)
+        .bind(&request.lieferung_id)
+        .fetch_optional(&state.pool)
+        .await;
+        match earlier {
+            Err(err) => return internal(err),
+            Ok(Some((hash, _, _))) if hash != request_hash => {
+                return problem(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "lieferung_id „{}“ wurde schon mit anderem Inhalt verwendet; für eine neue Lieferung eine neue ID wählen",
+                        request.lieferung_id
+                    ),
+                )
+            }
+            Ok(Some((_, status, response))) => {
+                let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+                return (status, Json(response)).into_response();
+            }
+            Ok(None) => {}
+        }
+    }
+
+    let meta = meta(caller, Channel::Api, None, Some(&request.lieferung_id));
+    let mode = if partial { Mode::Partial } else { Mode::Atomic };
+    let mut outcome = match deliver(
+        &state.pool,
+        &meta,
+        &request.records,
+        KeyRepair::Exact,
+        mode,
+        dry_run,
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(err) => return internal(err),
+    };
+    for message in &mut outcome.messages {
+        request.point(message);
+    }
+    let (status, mut answer) = Answer::new(
+        &outcome,
+        request.structural.clone(),
+        request.rejected,
+        partial,
+        dry_run,
+        |line| request.pointer_of(line),
+    );
+    answer.lieferung_id = Some(request.lieferung_id.clone());
+
+    if !dry_run {
+        let stored = sqlx::query(
+            "INSERT INTO api_delivery_request (principal, lieferung_id, request_hash, status, response, delivery_id)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(principal)
+        .bind(&request.lieferung_id)
+        .bind(request_hash)
+        .bind(status.as_u16() as i16)
+        .bind(serde_json::to_value(&answer).unwrap_or_default())
+        .bind(outcome.delivery_id)
+        .execute(&state.pool)
+        .await;
+        if let Err(err) = stored {
+            return internal(err);
+        }
+    }
+    (status, Json(answer)).into_response()
+}
+
+/// `POST /api/v1/lieferungen/datei`: a counts file (CSV or .xlsx) as the
+/// body or as the first file of a multipart form.
+async fn post_file(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<DeliveryQuery>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    let (file_name, bytes) = match file_from_request(&headers, request, &state).await {
+        Ok(file) => file,
+        Err(response) => return response,
+    };
+    let rows = match counts_file::read_counts(&bytes) {
+        Ok(rows) => rows,
+        Err(messages) => return unreadable(messages, query.nur_pruefen),
+    };
+    let partial = query.modus.as_deref() == Some("teilweise");
+    let mode = if partial { Mode::Partial } else { Mode::Atomic };
+    let channel = if caller.token_id.is_some() {
+        Channel::Api
+    } else {
+        Channel::Csv
+    };
+    let meta = meta(&caller, channel, file_name.as_deref(), None);
+    let outcome = match deliver(
+        &state.pool,
+        &meta,
+        &rows,
+        KeyRepair::LeadingZero,
+        mode,
+        query.nur_pruefen,
+    )
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(err) => return internal(err),
+    };
+    let (status, answer) = Answer::new(&outcome, Vec::new(), 0, partial, query.nur_pruefen, |_| {
+        None
+    });
+    (status, Json(answer)).into_response()
+}
+
+fn unreadable(messages: Vec<Message>, dry_run: bool) -> Response {
+    let fehler: Vec<_> = messages.iter().map(super::answer::Finding::from).collect();
+    let status = if dry_run { "FEHLERHAFT" } else { "ABGELEHNT" };
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(json!({ "status": status, "gespeichert": 0, "fehler": fehler })),
+    )
+        .into_response()
+}
+
+/// The uploaded file's name and bytes; 413 (naming the limit) before any
+/// work when the declared size is too large.
+async fn file_from_request(
+    headers: &HeaderMap,
+    request: Request,
+    state: &AppState,
+) -> Result<(Option<String>, Bytes), Response> {
+    let limit = state.max_body_bytes;
+    let too_large = || {
+        problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "Datei zu groß: höchstens {} MB je Lieferung",
+                limit / (1024 * 1024)
+            ),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let header_name = headers
+        .get("x-dateiname")
+        .and_then(|v| v.to_str().ok())
+        .map(|name| name.chars().take(200).collect::<String>());
+
+    if content_type.starts_with("multipart/form-data") {
+        let mut multipart = Multipart::from_request(request, state)
+            .await
+            .map_err(|_| problem(StatusCode::BAD_REQUEST, "Multipart-Formular nicht lesbar"))?;
+        while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+            if field.file_name().is_some() || field.name() == Some("datei") {
+                let name = field.file_name().map(str::to_owned).or(header_name);
+                let bytes = field.bytes().await.map_err(|_| too_large())?;
+                return Ok((name, bytes));
+            }
+        }
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            "Kein Dateifeld im Formular (Feld „datei“)",
+        ));
+    }
+    let bytes = Bytes::from_request(request, state)
+        .await
+        .map_err(|_| too_large())?;
+    Ok((header_name, bytes))
+}
+
+/// `GET /api/v1/lieferungen/{id}`: the state of a delivery, by the client's
+/// `lieferung_id` or the delivery's number.
+async fn get_delivery(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let by_client: Result<Option<(i16, Value)>, _> =
+        sqlx::query_as("SELECT status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2")
+            .bind(caller.principal())
+            .bind(&id)
+            .fetch_optional(&state.pool)
+            .await;
+    match by_client {
+        Err(err) => return internal(err),
+        Ok(Some((_, response))) => {
+            return Json(json!({ "zustand": "abgeschlossen", "antwort": response })).into_response()
+        }
+        Ok(None) => {}
+    }
+    let Ok(number) = id.parse::<i64>() else {
+        return problem(
+            StatusCode::NOT_FOUND,
+            format!("Lieferung „{id}“ nicht gefunden"),
+        );
+    };
+    #[allow(clippy::type_complexity)]
+    let row: Result<Option<(i64, String, String, Option<String>, i32, i32, i32, i32, i32)>, _> = sqlx::query_as(
+        "SELECT id, channel::text, to_char(received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), external_id,
+                received, new_values, corrected, unchanged, rejected
+         FROM delivery WHERE id = $1 AND ($2::bigint IS NULL OR organisation_id = $2)",
+    )
+    .bind(number)
+    .bind(caller.organisation_id)
+    .fetch_optional(&state.pool)
+    .await;
+    match row {
+        Err(err) => internal(err),
+        Ok(None) => problem(
+            StatusCode::NOT_FOUND,
+            format!("Lieferung „{id}“ nicht gefunden"),
+        ),
+        Ok(Some((
+            id,
+            channel,
+            received_at,
+            external_id,
+            received,
+            new,
+            corrected,
+            unchanged,
+            rejected,
+        ))) => Json(json!({
+            "lieferung": id, "zustand": "abgeschlossen", "weg": channel, "eingang": received_at,
+            "lieferung_id": external_id, "empfangen": received, "neu": new, "korrigiert": corrected,
+            "unveraendert": unchanged, "fehlerhaft": rejected,
+        }))
+        .into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ValuesQuery {
+    onlinedienst: Option<String>,
+    region: Option<String>,
+    von: Option<String>,
+    bis: Option<String>,
+}
+
+/// `GET /api/v1/werte`: stored values of the caller's services in the POST
+/// body's shape, or as a counts CSV on `Accept: text/csv`.
+async fn get_values(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<ValuesQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let month = |text: &Option<String>, name: &str| -> Result<Option<NaiveDate>, String> {
+        match text.as_deref().filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(t) => Month::parse(t)
+                .map(|m| Some(m.first_day()))
+                .map_err(|e| format!("{name}: {e}")),
+        }
+    };
+    let (from, to) = match (month(&query.von, "von"), month(&query.bis, "bis")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(text), _) | (_, Err(text)) => return problem(StatusCode::BAD_REQUEST, text),
+    };
+    let region = match query
+        .region
+        .as_deref()
+        .filter(|r| !r.is_empty())
+        .map(RegionKey::parse)
+    {
+        None => None,
+        Some(Ok(key)) => Some(key),
+        Some(Err(err)) => return problem(StatusCode::BAD_REQUEST, format!("region: {err}")),
+    };
+    let rows: Result<Vec<(String, String, NaiveDate, i64)>, _> = sqlx::query_as(
+        "SELECT t.service_id, t.region_key, t.month, t.count
+         FROM transaction_count t JOIN online_service s ON s.id = t.service_id
+         WHERE ($1::bigint IS NULL OR s.organisation_id = $1)
+           AND ($2::text IS NULL OR t.service_id = $2)
+           AND ($3::text IS NULL OR $3 = 'DE' OR t.region_key LIKE $3 || '%')
+           AND ($4::date IS NULL OR t.month >= $4)
+           AND ($5::date IS NULL OR t.month <= $5)
+         ORDER BY t.service_id, t.month, t.region_key
+         LIMIT 1000001",
+    )
+    .bind(caller.organisation_id)
+    .bind(query.onlinedienst.as_deref().filter(|s| !s.is_empty()))
+    .bind(region.as_ref().map(RegionKey::as_str))
+    .bind(from)
+    .bind(to)
+    .fetch_all(&state.pool)
+    .await;
+    let rows = match rows {
+        Ok(rows) if rows.len() > 1_000_000 => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Mehr als 1.000.000 Werte: bitte nach Dienst oder Zeitraum eingrenzen",
+            )
+        }
+        Ok(rows) => rows,
+        Err(err) => return internal(err),
+    };
+
+    let wants_csv = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/csv"));
+    if wants_csv {
+        let mut out = String::from("Onlinedienst;Region;Monat;Anzahl\n");
+        for (service, region, month, count) in &rows {
+            out.push_str(&format!(
+                "{service};{region};{};{count}\n",
+                Month::from_date(*month)
+            ));
+        }
+        return ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response();
+    }
+    let mut services: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
+    for (service, region, month, count) in &rows {
+        services.entry(service).or_default().push(json!({
+            "region": region, "monat": Month::from_date(*month).to_string(), "anzahl": count,
+        }));
+    }
+    let dienste: Vec<Value> = services
+        .into_iter()
+        .map(|(service, werte)| json!({ "onlinedienst": service, "werte": werte }))
+        .collect();
+    Json(json!({ "dienste": dienste })).into_response()
+}
+
+/// `POST /api/v1/stammdaten/datei`: a master-data file. A ZSK-team token
+/// may name any organisation as Betreiber; an organisation's token only its
+/// own services.
+async fn post_master_data(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(query): Query<DeliveryQuery>,
+    headers: HeaderMap,
+    request: Request,
+) -> Response {
+    use crate::masterdata::{import_master_data_file, MasterDataError, MasterDataScope};
+
+    let (_, bytes) = match file_from_request(&headers, request, &state).await {
+        Ok(file) => file,
+        Err(response) => return response,
+    };
+    let scope = match caller.organisation_id {
+        Some(org) => MasterDataScope::Organisation(org),
+        None => MasterDataScope::Admin,
+    };
+    match import_master_data_file(&state.pool, &bytes, scope, query.nur_pruefen).await {
+        Ok(summary) => {
+            let status = if query.nur_pruefen {
+                "GEPRUEFT"
+            } else {
+                "GESPEICHERT"
+            };
+            Json(json!({ "status": status, "zusammenfassung": summary.to_string(), "ergebnis": summary })).into_response()
+        }
+        Err(MasterDataError::Rules(messages)) => unreadable(messages, query.nur_pruefen),
+        Err(err) => internal(err),
+    }
+}
