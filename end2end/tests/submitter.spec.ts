@@ -41,7 +41,7 @@ test.describe('Datenlieferant (EfA-Dienstleister)', () => {
     await a11y('Lieferung /lieferung');
 
     const fileName = `elterngeld-2024-01-${Date.now()}.csv`;
-    await page.getByLabel('CSV-Datei').setInputFiles({
+    await page.getByLabel('CSV- oder Excel-Datei').setInputFiles({
       name: fileName,
       mimeType: 'text/csv',
       buffer: Buffer.from(`${CSV_HEADER}elterngeld-digital;14;2024-01;777\n`, 'utf-8'),
@@ -58,7 +58,7 @@ test.describe('Datenlieferant (EfA-Dienstleister)', () => {
     await expect(preview).toContainText('1 empfangen: 1 neu');
     await a11y('Lieferung: Vorschau');
 
-    await preview.getByRole('button', { name: 'Speichern' }).click();
+    await page.getByRole('button', { name: 'Speichern' }).click();
     const receipt = page.getByTestId('quittung');
     await expect(receipt).toContainText(/Lieferung \d+ gespeichert: 1 empfangen: 1 neu/);
     await expect(preview).toHaveCount(0);
@@ -86,7 +86,7 @@ test.describe('Datenlieferant (EfA-Dienstleister)', () => {
 
   test('fehlerhafte Datei wird mit Zeilenangaben abgelehnt', async ({ page, a11y }) => {
     await openDeliveryPage(page);
-    await page.getByLabel('CSV-Datei').setInputFiles({
+    await page.getByLabel('CSV- oder Excel-Datei').setInputFiles({
       name: 'fehlerhaft.csv',
       mimeType: 'text/csv',
       buffer: Buffer.from(

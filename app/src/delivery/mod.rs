@@ -1,6 +1,7 @@
 //! Deliveries (Lieferungen) of transaction counts: the shared model, the one
 //! validation path and, on the server, the one store step.
 
+mod answer;
 mod api;
 mod count;
 #[cfg(feature = "ssr")]
@@ -14,6 +15,7 @@ pub mod store;
 pub mod table;
 pub mod validate;
 
+pub use answer::{Answer, Finding, RecordResult};
 pub use api::*;
 pub use count::{parse_count, COUNT_RULE};
 pub use month::{Month, MONTH_RULE};

@@ -1,77 +1,101 @@
-//! The delivery page: choose a CSV, see what will be stored, confirm, and
-//! find the delivery in the history.
+//! The delivery page: choose a CSV or Excel file, see per row what will be
+//! stored (new, correction, unchanged, error), confirm, and find the
+//! delivery in the history. The file goes to the same endpoint scripts use
+//! (`/api/v1/lieferungen/datei`), as bytes, so encodings and .xlsx are read
+//! on the server by the one pipeline.
 
 use leptos::prelude::*;
 
-use super::{
-    lieferung_pruefen, lieferung_speichern, lieferungen, DeliveryCounts, DeliveryPreview, Severity,
-};
+use super::{lieferungen, Answer, DeliveryCounts};
 use crate::error::AppError;
 use crate::ui::{format_number, ErrorBox, LoginHint};
 
-#[derive(Clone)]
-struct SelectedFile {
-    name: String,
-    content: String,
+/// What the page shows after a check or a store.
+#[derive(Clone, Debug, PartialEq)]
+enum Stage {
+    Checked(Answer),
+    Stored(Answer),
+    Failed(String),
 }
 
 #[component]
 pub fn DeliveryPage() -> impl IntoView {
-    let file = RwSignal::new(None::<SelectedFile>);
-    let preview = RwSignal::new(None::<Result<DeliveryPreview, AppError>>);
-    let receipt = RwSignal::new(None::<Result<super::DeliveryReceipt, AppError>>);
+    let file = RwSignal::new_local(None::<upload::SelectedFile>);
+    let stage = RwSignal::new(None::<Stage>);
+    let busy = RwSignal::new(false);
+    let partial = RwSignal::new(false);
     let history = LocalResource::new(lieferungen);
 
     let on_file = move |ev: leptos::ev::Event| {
-        preview.set(None);
-        receipt.set(None);
-        read_selected_file(ev, file);
+        stage.set(None);
+        file.set(upload::selected_file(&ev));
     };
-    let check = move |_| {
+    let send = move |dry_run: bool| {
         let Some(selected) = file.get_untracked() else {
             return;
         };
-        leptos::task::spawn_local(async move {
-            preview.set(Some(lieferung_pruefen(selected.content).await));
-        });
-    };
-    let save = move |_| {
-        let Some(selected) = file.get_untracked() else {
-            return;
+        busy.set(true);
+        let mode = if partial.get_untracked() {
+            "teilweise"
+        } else {
+            "atomar"
         };
         leptos::task::spawn_local(async move {
-            let result = lieferung_speichern(selected.name, selected.content).await;
-            if result.is_ok() {
-                preview.set(None);
-                history.refetch();
-            }
-            receipt.set(Some(result));
+            let result = upload::send(&selected, dry_run, mode).await;
+            stage.set(Some(match result {
+                Ok(answer) if dry_run => Stage::Checked(answer),
+                Ok(answer) if answer.lieferung.is_some() => {
+                    history.refetch();
+                    Stage::Stored(answer)
+                }
+                Ok(answer) => Stage::Checked(answer),
+                Err(text) => Stage::Failed(text),
+            }));
+            busy.set(false);
         });
     };
 
     view! {
         <h1>"Nutzungsdaten liefern"</h1>
         <p>
-            "CSV-Datei (UTF-8) mit den Spalten " <code>"Onlinedienst;Region;Monat;Anzahl"</code>
-            ", eine Zeile je Onlinedienst, Region und Monat. Monat als JJJJ-MM, Anzahl als ganze Zahl ≥ 0."
+            "CSV-Datei (UTF-8 oder Windows-1252; Trennzeichen Semikolon, Komma oder Tabulator) oder Excel-Datei (.xlsx, erstes Blatt) "
+            "mit den Spalten " <code>"Onlinedienst;Region;Monat;Anzahl"</code>
+            ", eine Zeile je Onlinedienst, Region und Monat. Monat als JJJJ-MM (auch „Mai 2024“ oder 05/2024), "
+            "Anzahl als ganze Zahl ≥ 0 (Tausenderpunkte erlaubt)."
         </p>
         <div class="form">
-            <label for="datei">"CSV-Datei"</label>
-            <input id="datei" type="file" accept=".csv,text/csv" on:change=on_file/>
-            <button type="button" on:click=check disabled=move || file.get().is_none()>"Prüfen"</button>
+            <label for="datei">"CSV- oder Excel-Datei"</label>
+            <input id="datei" type="file" accept=".csv,.txt,.xlsx,text/csv" on:change=on_file/>
+            <div class="checkbox">
+                <input id="teilweise" type="checkbox" bind:checked=partial/>
+                <label for="teilweise">"Nur die gültigen Zeilen speichern, fehlerhafte auslassen"</label>
+            </div>
+            <button type="button" on:click=move |_| send(true) disabled=move || file.get().is_none() || busy.get()>
+                "Prüfen"
+            </button>
         </div>
-        {move || preview.get().map(|result| match result {
-            Ok(p) => view! { <PreviewView preview=p on_save=save/> }.into_any(),
-            Err(AppError::Unauthenticated) => view! { <LoginHint/> }.into_any(),
-            Err(err) => view! { <ErrorBox error=err/> }.into_any(),
+        {move || busy.get().then(|| view! {
+            <p role="status"><progress aria-label="Datei wird übertragen und geprüft"></progress>" Wird bearbeitet …"</p>
         })}
-        {move || receipt.get().map(|result| match result {
-            Ok(r) => view! {
+        {move || stage.get().map(|stage| match stage {
+            Stage::Checked(answer) => {
+                let can_store = answer.fehler.is_empty() || (partial.get_untracked() && answer.gueltig > 0);
+                view! {
+                    <PreviewView answer=answer/>
+                    {if can_store {
+                        view! { <button type="button" on:click=move |_| send(false) disabled=move || busy.get()>"Speichern"</button> }.into_any()
+                    } else {
+                        view! { <p class="error" role="alert">"Die Datei enthält Fehler und wird nicht gespeichert. Bitte korrigieren und erneut prüfen – oder nur die gültigen Zeilen speichern."</p> }.into_any()
+                    }}
+                }.into_any()
+            }
+            Stage::Stored(answer) => view! {
                 <div class="success" role="status" data-testid="quittung">
-                    {format!("Lieferung {} gespeichert: {}", r.delivery_id, counts_text(&r.counts))}
+                    {format!("Lieferung {} gespeichert: {}", answer.lieferung.unwrap_or_default(), answer_text(&answer))}
                 </div>
+                <Findings answer=answer/>
             }.into_any(),
-            Err(err) => view! { <ErrorBox error=err/> }.into_any(),
+            Stage::Failed(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
         })}
 
         <h2>"Bisherige Lieferungen"</h2>
@@ -113,79 +137,157 @@ fn counts_text(c: &DeliveryCounts) -> String {
     )
 }
 
+fn answer_text(a: &Answer) -> String {
+    format!(
+        "{} empfangen: {} neu, {} korrigiert, {} unverändert, {} doppelt ignoriert, {} fehlerhaft",
+        a.empfangen, a.neu, a.korrigiert, a.unveraendert, a.ignoriert, a.fehlerhaft
+    )
+}
+
 #[component]
-fn PreviewView<F>(preview: DeliveryPreview, on_save: F) -> impl IntoView
-where
-    F: Fn(leptos::ev::MouseEvent) + Clone + 'static,
-{
-    let has_errors = preview.has_errors();
-    let messages = preview.messages.clone();
+fn Findings(answer: Answer) -> impl IntoView {
+    let findings: Vec<(bool, String)> = answer
+        .fehler
+        .iter()
+        .map(|f| (true, f.render()))
+        .chain(answer.hinweise.iter().map(|f| (false, f.render())))
+        .collect();
+    (!findings.is_empty()).then(|| {
+        view! {
+            <ul class="messages">
+                {findings.into_iter().map(|(error, text)| {
+                    let (class, prefix) = if error { ("msg-error", "Fehler: ") } else { ("msg-warning", "Hinweis: ") };
+                    view! { <li class=class>{prefix}{text}</li> }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
+/// Every line of the file: the rows that would be stored and the rows with
+/// errors, in file order.
+#[component]
+fn PreviewView(answer: Answer) -> impl IntoView {
+    // (line, the cells of a valid row or the error text, status)
+    let mut lines: Vec<(u32, Result<[String; 4], String>, String)> = answer
+        .ergebnisse
+        .iter()
+        .map(|r| {
+            let status = match (r.status.as_str(), r.alt) {
+                ("korrigiert", Some(old)) => format!("Korrektur (bisher {})", format_number(old)),
+                ("unveraendert", _) => "unverändert".to_owned(),
+                (other, _) => other.to_owned(),
+            };
+            let cells = [
+                r.onlinedienst.clone(),
+                r.region.clone(),
+                r.monat.clone(),
+                format_number(r.anzahl),
+            ];
+            (r.zeile.unwrap_or_default(), Ok(cells), status)
+        })
+        .collect();
+    for finding in &answer.fehler {
+        if let Some(line) = finding.zeile {
+            lines.push((line, Err(finding.render()), "Fehler".to_owned()));
+        }
+    }
+    lines.sort_by_key(|(line, _, _)| *line);
+    let summary = answer
+        .meldung
+        .clone()
+        .unwrap_or_else(|| answer_text(&answer));
     view! {
         <section aria-labelledby="vorschau-titel" data-testid="vorschau">
             <h2 id="vorschau-titel">"Vorschau"</h2>
-            <p>{counts_text(&preview.counts)}</p>
-            {(!messages.is_empty()).then(|| view! {
-                <ul class="messages">
-                    {messages.into_iter().map(|m| {
-                        let class = if m.severity == Severity::Error { "msg-error" } else { "msg-warning" };
-                        let prefix = if m.severity == Severity::Error { "Fehler: " } else { "Hinweis: " };
-                        view! { <li class=class>{prefix}{m.render()}</li> }
-                    }).collect_view()}
-                </ul>
+            <p>{summary}</p>
+            <Findings answer=answer.clone()/>
+            {(!lines.is_empty()).then(|| view! {
+                <table class="data">
+                    <caption>"Zeilen der Datei und was mit ihnen geschähe"</caption>
+                    <thead><tr>
+                        <th scope="col">"Zeile"</th><th scope="col">"Onlinedienst"</th><th scope="col">"Region"</th>
+                        <th scope="col">"Monat"</th><th scope="col" class="num">"Anzahl"</th><th scope="col">"Status"</th>
+                    </tr></thead>
+                    <tbody>
+                        {lines.into_iter().map(|(line, content, status)| match content {
+                            Ok([service, region, month, count]) => view! {
+                                <tr>
+                                    <th scope="row">{line}</th><td>{service}</td><td>{region}</td>
+                                    <td>{month}</td><td class="num">{count}</td><td>{status}</td>
+                                </tr>
+                            }.into_any(),
+                            Err(text) => view! {
+                                <tr class="row-error">
+                                    <th scope="row">{line}</th><td colspan="4">{text}</td><td>{status}</td>
+                                </tr>
+                            }.into_any(),
+                        }).collect_view()}
+                    </tbody>
+                </table>
             })}
-            {(!preview.rows.is_empty()).then(|| view! {
-            <table class="data">
-                <caption>"Zeilen, die gespeichert würden"</caption>
-                <thead><tr>
-                    <th scope="col">"Zeile"</th><th scope="col">"Onlinedienst"</th><th scope="col">"Region"</th>
-                    <th scope="col">"Monat"</th><th scope="col" class="num">"Anzahl"</th><th scope="col">"Status"</th>
-                </tr></thead>
-                <tbody>
-                    {preview.rows.into_iter().map(|r| view! {
-                        <tr>
-                            <th scope="row">{r.line}</th>
-                            <td>{r.service_id}</td>
-                            <td>{r.region_key}</td>
-                            <td>{r.month.to_string()}</td>
-                            <td class="num">{format_number(r.count)}</td>
-                            <td>{r.status.label()}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            })}
-            {if has_errors {
-                view! { <p class="error" role="alert">"Die Datei enthält Fehler und wird nicht gespeichert. Bitte korrigieren und erneut prüfen."</p> }.into_any()
-            } else {
-                view! { <button type="button" on:click=on_save.clone()>"Speichern"</button> }.into_any()
-            }}
         </section>
     }
 }
 
-/// Reads the chosen file as text into `target`.
-#[cfg(feature = "csr")]
-fn read_selected_file(ev: leptos::ev::Event, target: RwSignal<Option<SelectedFile>>) {
-    use wasm_bindgen::JsCast;
-    let Some(input) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-    else {
-        return;
-    };
-    let Some(file) = input.files().and_then(|files| files.get(0)) else {
-        target.set(None);
-        return;
-    };
-    leptos::task::spawn_local(async move {
-        let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
-        let content = text.ok().and_then(|v| v.as_string()).unwrap_or_default();
-        target.set(Some(SelectedFile {
-            name: file.name(),
-            content,
-        }));
-    });
-}
+/// Sending the chosen file; only the browser build talks HTTP itself.
+mod upload {
+    use super::Answer;
 
-#[cfg(not(feature = "csr"))]
-fn read_selected_file(_ev: leptos::ev::Event, _target: RwSignal<Option<SelectedFile>>) {}
+    #[cfg(feature = "csr")]
+    pub type SelectedFile = web_sys::File;
+    #[cfg(not(feature = "csr"))]
+    pub type SelectedFile = ();
+
+    #[cfg(feature = "csr")]
+    pub fn selected_file(ev: &leptos::ev::Event) -> Option<SelectedFile> {
+        use wasm_bindgen::JsCast;
+        let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+        input.files()?.get(0)
+    }
+
+    #[cfg(not(feature = "csr"))]
+    pub fn selected_file(_ev: &leptos::ev::Event) -> Option<SelectedFile> {
+        None
+    }
+
+    /// Posts the file; the answer, or a German message why there is none.
+    #[cfg(feature = "csr")]
+    pub async fn send(file: &SelectedFile, dry_run: bool, mode: &str) -> Result<Answer, String> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+        let failed =
+            |_| "Die Datei konnte nicht übertragen werden. Bitte erneut versuchen.".to_owned();
+
+        let init = web_sys::RequestInit::new();
+        init.set_method("POST");
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        init.set_body(file);
+        let headers = web_sys::Headers::new().map_err(failed)?;
+        headers.set("X-Dateiname", &file.name()).map_err(failed)?;
+        init.set_headers(&headers);
+        let url = format!("/api/v1/lieferungen/datei?nur_pruefen={dry_run}&modus={mode}");
+        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(failed)?;
+        let window = web_sys::window().ok_or("Kein Browserfenster")?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)?;
+        let text = JsFuture::from(response.text().map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        let text = text.as_string().unwrap_or_default();
+        let answer: Answer = serde_json::from_str(&text)
+            .map_err(|_| format!("Unerwartete Antwort des Servers ({})", response.status()))?;
+        match (response.status(), &answer.meldung) {
+            (status, Some(text)) if status >= 400 => Err(text.clone()),
+            _ => Ok(answer),
+        }
+    }
+
+    #[cfg(not(feature = "csr"))]
+    pub async fn send(_file: &SelectedFile, _dry_run: bool, _mode: &str) -> Result<Answer, String> {
+        Err("nur im Browser".to_owned())
+    }
+}

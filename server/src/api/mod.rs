@@ -3,7 +3,6 @@
 //! master-data files. Every route resolves its caller first and answers
 //! bad input with 4xx and German messages, never 500.
 
-mod answer;
 mod caller;
 mod json;
 mod routes;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use app::delivery::store::{deliver, Channel, DeliveryMeta, Mode};
 use app::delivery::validate::KeyRepair;
-use app::delivery::{counts_file, Message, Month};
+use app::delivery::{counts_file, Answer, Finding, Message, Month};
 use app::regions::RegionKey;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -17,7 +17,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::answer::Answer;
 use super::caller::Caller;
 use super::json;
 use crate::http::AppState;
@@ -94,7 +93,7 @@ async fn post_json(
     let request = match json::parse(&value) {
         Ok(request) => request,
         Err(messages) => {
-            let fehler: Vec<_> = messages.iter().map(super::answer::Finding::from).collect();
+            let fehler: Vec<_> = messages.iter().map(Finding::from).collect();
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
                 Json(json!({ "status": "ABGELEHNT", "fehler": fehler })),
@@ -212,7 +211,7 @@ async fn idempotent(
         .bind(principal)
         .bind(&request.lieferung_id)
         .bind(request_hash)
-        .bind(status.as_u16() as i16)
+        .bind(status as i16)
         .bind(serde_json::to_value(&answer).unwrap_or_default())
         .bind(outcome.delivery_id)
         .execute(&state.pool)
@@ -221,7 +220,11 @@ async fn idempotent(
             return internal(err);
         }
     }
-    (status, Json(answer)).into_response()
+    (code(status), Json(answer)).into_response()
+}
+
+fn code(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// `POST /api/v1/lieferungen/datei`: a counts file (CSV or .xlsx) as the
@@ -265,11 +268,11 @@ async fn post_file(
     let (status, answer) = Answer::new(&outcome, Vec::new(), 0, partial, query.nur_pruefen, |_| {
         None
     });
-    (status, Json(answer)).into_response()
+    (code(status), Json(answer)).into_response()
 }
 
 fn unreadable(messages: Vec<Message>, dry_run: bool) -> Response {
-    let fehler: Vec<_> = messages.iter().map(super::answer::Finding::from).collect();
+    let fehler: Vec<_> = messages.iter().map(Finding::from).collect();
     let status = if dry_run { "FEHLERHAFT" } else { "ABGELEHNT" };
     (
         StatusCode::UNPROCESSABLE_ENTITY,

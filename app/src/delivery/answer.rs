@@ -2,12 +2,12 @@
 //! rejected), what was stored, and each finding by JSON Pointer or by line
 //! and column.
 
-use app::delivery::store::Outcome;
-use app::delivery::{Message, RowStatus, Severity};
-use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg(feature = "ssr")]
+use super::{store::Outcome, Message, RowStatus, Severity};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
@@ -20,6 +20,7 @@ pub struct Finding {
     pub meldung: String,
 }
 
+#[cfg(feature = "ssr")]
 impl From<&Message> for Finding {
     fn from(m: &Message) -> Self {
         Self {
@@ -37,19 +38,29 @@ impl From<&Message> for Finding {
 }
 
 /// One accepted record and what it did.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub zeile: Option<u32>,
+    pub onlinedienst: String,
+    pub region: String,
+    pub monat: String,
+    pub anzahl: i64,
+    /// neu, korrigiert or unveraendert.
     pub status: String,
+    /// The value a correction replaces.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alt: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Answer {
+    /// A message about the whole request (e.g. not logged in, too large).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meldung: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lieferung_id: Option<String>,
     /// GESPEICHERT, TEILWEISE, ABGELEHNT; for a dry run GEPRUEFT or FEHLERHAFT.
@@ -72,6 +83,29 @@ pub struct Answer {
     pub ergebnisse: Vec<RecordResult>,
 }
 
+impl Finding {
+    /// "Zeile 3, Spalte Anzahl („12,5“): …" or "/dienste/0/werte/1/monat …".
+    pub fn render(&self) -> String {
+        let place = match (&self.pointer, self.zeile, &self.spalte) {
+            (Some(pointer), _, _) => pointer.clone(),
+            (None, Some(line), Some(column)) => format!("Zeile {line}, Spalte {column}"),
+            (None, Some(line), None) => format!("Zeile {line}"),
+            _ => String::new(),
+        };
+        let value = self
+            .wert
+            .as_ref()
+            .map(|v| format!(" („{v}“)"))
+            .unwrap_or_default();
+        if place.is_empty() {
+            self.meldung.clone()
+        } else {
+            format!("{place}{value}: {}", self.meldung)
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl Answer {
     /// Builds the answer; `extra_rejected` counts records refused before
     /// validation (malformed JSON values), `pointer_of` names a record.
@@ -82,7 +116,7 @@ impl Answer {
         partial: bool,
         dry_run: bool,
         pointer_of: impl Fn(u32) -> Option<String>,
-    ) -> (StatusCode, Self) {
+    ) -> (u16, Self) {
         structural.extend(outcome.messages.iter().cloned());
         let mut seen = std::collections::HashSet::new();
         let (mut fehler, mut hinweise) = (Vec::new(), Vec::new());
@@ -108,12 +142,12 @@ impl Answer {
         let stored = outcome.delivery_id.is_some();
         let accepted = counts.new + counts.corrected + counts.unchanged;
         let (status, code) = match (dry_run, fehler.is_empty(), stored) {
-            (true, true, _) => ("GEPRUEFT", StatusCode::OK),
-            (true, false, _) if partial && accepted > 0 => ("FEHLERHAFT", StatusCode::MULTI_STATUS),
-            (true, false, _) => ("FEHLERHAFT", StatusCode::UNPROCESSABLE_ENTITY),
-            (false, true, _) => ("GESPEICHERT", StatusCode::OK),
-            (false, false, true) => ("TEILWEISE", StatusCode::MULTI_STATUS),
-            (false, false, false) => ("ABGELEHNT", StatusCode::UNPROCESSABLE_ENTITY),
+            (true, true, _) => ("GEPRUEFT", 200),
+            (true, false, _) if partial && accepted > 0 => ("FEHLERHAFT", 207),
+            (true, false, _) => ("FEHLERHAFT", 422),
+            (false, true, _) => ("GESPEICHERT", 200),
+            (false, false, true) => ("TEILWEISE", 207),
+            (false, false, false) => ("ABGELEHNT", 422),
         };
         let ergebnisse = outcome
             .rows
@@ -132,12 +166,17 @@ impl Answer {
                         Some(row.line)
                     },
                     pointer,
+                    onlinedienst: row.service_id.clone(),
+                    region: row.region_key.clone(),
+                    monat: row.month.to_string(),
+                    anzahl: row.count,
                     status: status.to_owned(),
                     alt,
                 }
             })
             .collect();
         let answer = Self {
+            meldung: None,
             lieferung_id: None,
             status: status.to_owned(),
             modus: if partial { "teilweise" } else { "atomar" }.to_owned(),
