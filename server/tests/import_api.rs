@@ -661,3 +661,41 @@ async fn cases_00_and_16_master_data_by_http() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(format!("{}/api/v1/openapi.json", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    for path in [
+        "/api/v1/lieferungen",
+        "/api/v1/lieferungen/datei",
+        "/api/v1/lieferungen/{id}",
+        "/api/v1/werte",
+        "/api/v1/stammdaten/datei",
+    ] {
+        assert!(
+            paths.iter().any(|p| *p == path),
+            "{path} missing in {paths:?}"
+        );
+    }
+    assert!(doc["components"]["schemas"]["DeliveryRequest"].is_object());
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let page = reqwest::get(format!("{}/api/v1/doku", app.base))
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("POST /api/v1/lieferungen"));
+}

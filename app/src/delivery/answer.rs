@@ -1,4 +1,5 @@
-//! The answer of every delivery call: counts that add up (received = valid +
+//! The shapes of the import API: the request (also what the read-back
+//! returns) and the answer of every delivery call: counts that add up (received = valid +
 //! rejected), what was stored, and each finding by JSON Pointer or by line
 //! and column.
 
@@ -7,7 +8,43 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use super::{store::Outcome, Message, RowStatus, Severity};
 
+/// `POST /api/v1/lieferungen`: counts of one or more online services.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DeliveryRequest {
+    /// The client's id of this delivery; the same id again returns the
+    /// first answer and stores nothing twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lieferung_id: Option<String>,
+    /// `atomar` (default: any error stores nothing) or `teilweise`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modus: Option<String>,
+    pub dienste: Vec<ServiceValues>,
+}
+
+/// The values of one online service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ServiceValues {
+    /// The online service's ID.
+    pub onlinedienst: String,
+    pub werte: Vec<CountValue>,
+}
+
+/// One transaction count: region, month, number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CountValue {
+    /// Region key as a string: `DE`, Land (2), Kreis (5), AGS (8) or ARS (12 digits).
+    pub region: String,
+    /// `JJJJ-MM`.
+    pub monat: String,
+    /// A whole number ≥ 0; 0 is a value, a missing value is not 0.
+    pub anzahl: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
@@ -39,6 +76,7 @@ impl From<&Message> for Finding {
 
 /// One accepted record and what it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RecordResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
@@ -57,6 +95,7 @@ pub struct RecordResult {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Answer {
     /// A message about the whole request (e.g. not logged in, too large).
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -15,7 +15,7 @@ pub mod store;
 pub mod table;
 pub mod validate;
 
-pub use answer::{Answer, Finding, RecordResult};
+pub use answer::{Answer, CountValue, DeliveryRequest, Finding, RecordResult, ServiceValues};
 pub use api::*;
 pub use count::{parse_count, COUNT_RULE};
 pub use month::{Month, MONTH_RULE};

@@ -5,6 +5,7 @@
 
 mod caller;
 mod json;
+mod openapi;
 mod routes;
 
 pub use caller::Caller;

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use app::delivery::store::{deliver, Channel, DeliveryMeta, Mode};
 use app::delivery::validate::KeyRepair;
-use app::delivery::{counts_file, Answer, Finding, Message, Month};
+use app::delivery::{
+    counts_file, Answer, CountValue, DeliveryRequest, Finding, Message, Month, ServiceValues,
+};
 use app::regions::RegionKey;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Multipart, Path, Query, Request, State};
@@ -28,6 +30,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lieferungen/{id}", get(get_delivery))
         .route("/api/v1/werte", get(get_values))
         .route("/api/v1/stammdaten/datei", post(post_master_data))
+        .route("/api/v1/openapi.json", get(super::openapi::json))
+        .route("/api/v1/doku", get(super::openapi::page))
 }
 
 fn problem(status: StatusCode, text: impl Into<String>) -> Response {
@@ -46,10 +50,13 @@ fn internal(err: impl std::fmt::Display) -> Response {
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
+    /// `true`: run every check and store nothing.
     #[serde(default)]
     nur_pruefen: bool,
+    /// `atomar` (default) or `teilweise` (store the valid records only).
     modus: Option<String>,
 }
 
@@ -70,8 +77,26 @@ fn meta<'a>(
     }
 }
 
-/// `POST /api/v1/lieferungen`: counts of several services as JSON.
-async fn post_json(
+/// Delivers counts of one or more online services as JSON.
+///
+/// Atomic by default: any error stores nothing (422). With `modus=teilweise`
+/// the valid records are stored (207). Errors name the value by JSON Pointer.
+/// The same `lieferung_id` again returns the first answer.
+#[utoipa::path(
+    post, path = "/api/v1/lieferungen", tag = "Lieferungen",
+    params(DeliveryQuery),
+    request_body = DeliveryRequest,
+    responses(
+        (status = 200, description = "Alles gespeichert (bei nur_pruefen: alles gültig)", body = Answer),
+        (status = 207, description = "Teilweise gespeichert: fehlerhafte Werte abgelehnt", body = Answer),
+        (status = 400, description = "Kein gültiges JSON"),
+        (status = 401, description = "Token fehlt, unbekannt oder widerrufen"),
+        (status = 409, description = "lieferung_id schon mit anderem Inhalt verwendet"),
+        (status = 422, description = "Abgelehnt, nichts gespeichert", body = Answer),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn post_json(
     caller: Caller,
     State(state): State<AppState>,
     Query(query): Query<DeliveryQuery>,
@@ -227,9 +252,21 @@ fn code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// `POST /api/v1/lieferungen/datei`: a counts file (CSV or .xlsx) as the
-/// body or as the first file of a multipart form.
-async fn post_file(
+/// Delivers a counts file: CSV (UTF-8 or Windows-1252; `;`, `,` or tab) or
+/// .xlsx, as the request body or as the field `datei` of a multipart form.
+/// Findings name line and column.
+#[utoipa::path(
+    post, path = "/api/v1/lieferungen/datei", tag = "Lieferungen",
+    params(DeliveryQuery, ("X-Dateiname" = Option<String>, Header, description = "Name der Datei für die Lieferhistorie")),
+    request_body(content = Vec<u8>, content_type = "text/csv", description = "Onlinedienst;Region;Monat;Anzahl"),
+    responses(
+        (status = 200, body = Answer), (status = 207, body = Answer), (status = 422, body = Answer),
+        (status = 401, description = "Token fehlt, unbekannt oder widerrufen"),
+        (status = 413, description = "Datei größer als die eingestellte Grenze"),
+    ),
+    security(("bearer" = []))
+)]
+pub(super) async fn post_file(
     caller: Caller,
     State(state): State<AppState>,
     Query(query): Query<DeliveryQuery>,
@@ -336,9 +373,14 @@ async fn file_from_request(
     Ok((header_name, bytes))
 }
 
-/// `GET /api/v1/lieferungen/{id}`: the state of a delivery, by the client's
-/// `lieferung_id` or the delivery's number.
-async fn get_delivery(
+/// The state of a delivery, by the client's `lieferung_id` or the delivery's number.
+#[utoipa::path(
+    get, path = "/api/v1/lieferungen/{id}", tag = "Lieferungen",
+    params(("id" = String, Path, description = "lieferung_id oder Nummer der Lieferung")),
+    responses((status = 200, description = "Zustand und Zahlen der Lieferung"), (status = 404, description = "Unbekannt")),
+    security(("bearer" = []))
+)]
+pub(super) async fn get_delivery(
     caller: Caller,
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -397,17 +439,29 @@ async fn get_delivery(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ValuesQuery {
+    /// One online service's ID.
     onlinedienst: Option<String>,
+    /// A region key; its whole subtree is returned.
     region: Option<String>,
+    /// First month, `JJJJ-MM`.
     von: Option<String>,
+    /// Last month, `JJJJ-MM`.
     bis: Option<String>,
 }
 
-/// `GET /api/v1/werte`: stored values of the caller's services in the POST
-/// body's shape, or as a counts CSV on `Accept: text/csv`.
-async fn get_values(
+/// The stored values of the caller's services in the shape of the delivery
+/// request, or as a counts CSV with `Accept: text/csv`, so a download
+/// uploads again unchanged.
+#[utoipa::path(
+    get, path = "/api/v1/werte", tag = "Werte",
+    params(ValuesQuery),
+    responses((status = 200, body = DeliveryRequest), (status = 400, description = "Parameter ungültig")),
+    security(("bearer" = []))
+)]
+pub(super) async fn get_values(
     caller: Caller,
     State(state): State<AppState>,
     Query(query): Query<ValuesQuery>,
@@ -478,23 +532,40 @@ async fn get_values(
         }
         return ([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], out).into_response();
     }
-    let mut services: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for (service, region, month, count) in &rows {
-        services.entry(service).or_default().push(json!({
-            "region": region, "monat": Month::from_date(*month).to_string(), "anzahl": count,
-        }));
+    let mut services: BTreeMap<String, Vec<CountValue>> = BTreeMap::new();
+    for (service, region, month, count) in rows {
+        services.entry(service).or_default().push(CountValue {
+            region,
+            monat: Month::from_date(month).to_string(),
+            anzahl: count,
+        });
     }
-    let dienste: Vec<Value> = services
+    let dienste = services
         .into_iter()
-        .map(|(service, werte)| json!({ "onlinedienst": service, "werte": werte }))
+        .map(|(onlinedienst, werte)| ServiceValues {
+            onlinedienst,
+            werte,
+        })
         .collect();
-    Json(json!({ "dienste": dienste })).into_response()
+    Json(DeliveryRequest {
+        lieferung_id: None,
+        modus: None,
+        dienste,
+    })
+    .into_response()
 }
 
-/// `POST /api/v1/stammdaten/datei`: a master-data file. A ZSK-team token
-/// may name any organisation as Betreiber; an organisation's token only its
-/// own services.
-async fn post_master_data(
+/// Imports a master-data file (`Onlinedienst-ID;Name;LeiKa;OZG-ID;Typ;URL;Betreiber[;Granularität]`),
+/// all or nothing. A ZSK-team token may name any organisation as Betreiber
+/// (missing ones are created); an organisation's token only its own services.
+#[utoipa::path(
+    post, path = "/api/v1/stammdaten/datei", tag = "Stammdaten",
+    params(DeliveryQuery),
+    request_body(content = Vec<u8>, content_type = "text/csv"),
+    responses((status = 200, description = "Gespeichert oder geprüft"), (status = 422, description = "Abgelehnt, nichts gespeichert")),
+    security(("bearer" = []))
+)]
+pub(super) async fn post_master_data(
     caller: Caller,
     State(state): State<AppState>,
     Query(query): Query<DeliveryQuery>,
