@@ -9,7 +9,10 @@ profile="${ZSK_PROFILE:-release}"
 if [ ! -d frontend/node_modules/echarts ]; then
   (cd frontend && npm ci --no-audit --no-fund)
 fi
-trunk build --release --offline=true >&2
+# The app is rebuilt only when a source it is built from changed.
+if [ ! -f dist/index.html ] || [ -n "$(find app frontend/src frontend/index.html style Cargo.lock Trunk.toml -newer dist/index.html -print -quit)" ]; then
+  trunk build --release --offline=true >&2
+fi
 if [ "$profile" = release ]; then
   cargo build --release -p server --bin zsk >&2
 else

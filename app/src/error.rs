@@ -36,7 +36,8 @@ impl AppError {
         Self::Forbidden("Keine Berechtigung für diese Daten.".to_owned())
     }
 
-    /// The HTTP status the server answers this error with.
+    /// The HTTP status the server answers this error with (set by the
+    /// server-function route from the error itself).
     pub fn status(&self) -> u16 {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => 401,
@@ -80,19 +81,4 @@ mod server {
             Self::internal(err)
         }
     }
-
-    /// Sets the response status of the running server function from its result.
-    pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-        if let Err(err) = &result {
-            if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                if let Ok(status) = http::StatusCode::from_u16(err.status()) {
-                    options.set_status(status);
-                }
-            }
-        }
-        result
-    }
 }
-
-#[cfg(feature = "ssr")]
-pub use server::with_status;

@@ -7,16 +7,16 @@ use crate::error::AppError;
 
 #[server(endpoint = "anmelden")]
 pub async fn anmelden(login: String, passwort: String) -> Result<SessionUser, AppError> {
-    crate::error::with_status(super::server::login(&login, &passwort).await)
+    super::server::login(&login, &passwort).await
 }
 
 #[server(endpoint = "abmelden")]
 pub async fn abmelden() -> Result<(), AppError> {
-    crate::error::with_status(super::server::logout().await)
+    super::server::logout().await
 }
 
 /// The logged-in user, or `None` for the public.
 #[server(endpoint = "benutzer")]
 pub async fn aktueller_benutzer() -> Result<Option<SessionUser>, AppError> {
-    crate::error::with_status(super::server::current_user().await)
+    super::server::current_user().await
 }

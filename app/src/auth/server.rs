@@ -159,18 +159,17 @@ impl SessionUser {
     }
 }
 
-/// Checks the credentials, throttles repeated failures and starts a fresh
-/// session (new id) for the user.
-pub async fn login(login: &str, password: &str) -> Result<SessionUser, AppError> {
-    let pool = pool()?;
-    let login = login.trim();
+/// Password verifications running at once.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
+/// The user id if the password is right; throttles and records failures.
+async fn check_credentials(pool: &PgPool, login: &str, password: &str) -> Result<i64, AppError> {
     let recent_failures: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM login_failure WHERE login = $1 AND failed_at > now() - make_interval(mins => $2)",
     )
     .bind(login)
     .bind(FAILURE_WINDOW_MINUTES as i32)
-    .fetch_one(&pool)
+    .fetch_one(pool)
     .await?;
     if recent_failures >= MAX_FAILURES {
         tracing::warn!("login throttled");
@@ -182,23 +181,49 @@ pub async fn login(login: &str, password: &str) -> Result<SessionUser, AppError>
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM app_user WHERE login = $1")
             .bind(login)
-            .fetch_optional(&pool)
+            .fetch_optional(pool)
             .await?;
     let (id, hash) = row.unwrap_or((0, dummy_hash().to_owned()));
-    let valid = verify_blocking(password.to_owned(), hash).await && id != 0;
-    if !valid {
-        sqlx::query("INSERT INTO login_failure (login) VALUES ($1)")
+    if verify_blocking(password.to_owned(), hash).await && id != 0 {
+        sqlx::query("DELETE FROM login_failure WHERE login = $1")
             .bind(login)
-            .execute(&pool)
+            .execute(pool)
             .await?;
-        tracing::warn!("login failed");
+        return Ok(id);
+    }
+    sqlx::query("INSERT INTO login_failure (login) VALUES ($1)")
+        .bind(login)
+        .execute(pool)
+        .await?;
+    tracing::warn!("login failed");
+    Err(AppError::InvalidCredentials)
+}
+
+/// Checks the credentials, throttles repeated failures and starts a fresh
+/// session (new id) for the user.
+pub async fn login(login: &str, password: &str) -> Result<SessionUser, AppError> {
+    let login = login.trim();
+    if login.is_empty() || login.len() > 200 || login.contains('\0') || password.len() > 1024 {
         return Err(AppError::InvalidCredentials);
     }
-
-    sqlx::query("DELETE FROM login_failure WHERE login = $1")
+    // Password hashing is slow and takes ~19 MiB: at most two at a time, and
+    // a waiting attempt holds no database connection.
+    let _permit = HASHING.acquire().await.map_err(AppError::internal)?;
+    let pool = pool()?;
+    // Attempts on one account run one after the other, so parallel guesses
+    // cannot slip past the throttle.
+    let mut lock = pool.acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock(hashtextextended($1, 1))")
         .bind(login)
-        .execute(&pool)
+        .execute(&mut *lock)
         .await?;
+    let checked = check_credentials(&pool, login, password).await;
+    sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 1))")
+        .bind(login)
+        .execute(&mut *lock)
+        .await?;
+    let id = checked?;
+
     let session = session().await?;
     session.cycle_id().await.map_err(AppError::internal)?;
     session

@@ -50,7 +50,7 @@ mod server {
             _ => None,
         };
         Ok(sqlx::query_as(&format!(
-            "{SERVICE_SQL} WHERE $1::bigint IS NULL OR s.organisation_id = $1 ORDER BY s.name"
+            "{SERVICE_SQL} WHERE $1::bigint IS NULL OR s.organisation_id = $1"
         ))
         .bind(org)
         .fetch_all(pool)
@@ -91,13 +91,15 @@ mod server {
             .into_iter()
             .map(|(id, sum, first, last)| (id, (sum, first, last)))
             .collect();
-        Ok(services
+        let mut list: Vec<ServiceSummary> = services
             .into_iter()
             .map(|row| {
                 let t = totals.get(&row.0);
                 summary(row, t)
             })
-            .collect())
+            .collect();
+        list.sort_by_cached_key(|s| crate::services::sort_key(&s.name));
+        Ok(list)
     }
 
     pub async fn detail(
@@ -242,11 +244,11 @@ mod server {
 /// The online services the caller may see, with totals inside its scope.
 #[server(endpoint = "dienste")]
 pub async fn dienste() -> Result<Vec<ServiceSummary>, AppError> {
-    crate::error::with_status(server::list().await)
+    server::list().await
 }
 
 /// One service in one region (default: the caller's whole scope).
 #[server(endpoint = "dienst")]
 pub async fn dienst(id: String, region: Option<String>) -> Result<ServiceDetail, AppError> {
-    crate::error::with_status(server::detail(id, region).await)
+    server::detail(id, region).await
 }

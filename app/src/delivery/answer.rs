@@ -119,8 +119,16 @@ pub struct Answer {
     pub lieferung: Option<i64>,
     pub fehler: Vec<Finding>,
     pub hinweise: Vec<Finding>,
+    /// What each accepted record did; for large deliveries only the first
+    /// `MAX_RESULTS` (the counts above cover all).
     pub ergebnisse: Vec<RecordResult>,
+    /// Whether `ergebnisse` was cut at `MAX_RESULTS`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub ergebnisse_gekuerzt: bool,
 }
+
+/// The most per-record results an answer lists.
+pub const MAX_RESULTS: usize = 5_000;
 
 impl Finding {
     /// "Zeile 3, Spalte Anzahl („12,5“): …" or "/dienste/0/werte/1/monat …".
@@ -176,6 +184,15 @@ impl Answer {
         }
 
         let counts = outcome.counts;
+        if counts.received + extra_rejected == 0 && fehler.is_empty() {
+            fehler.push(Finding {
+                pointer: None,
+                zeile: None,
+                spalte: None,
+                wert: None,
+                meldung: "Die Lieferung enthält keine Werte".to_owned(),
+            });
+        }
         let empfangen = counts.received + extra_rejected;
         let fehlerhaft = counts.rejected + extra_rejected;
         let stored = outcome.delivery_id.is_some();
@@ -191,6 +208,7 @@ impl Answer {
         let ergebnisse = outcome
             .rows
             .iter()
+            .take(MAX_RESULTS)
             .map(|row| {
                 let pointer = pointer_of(row.line);
                 let (status, alt) = match row.status {
@@ -232,6 +250,7 @@ impl Answer {
             fehler,
             hinweise,
             ergebnisse,
+            ergebnisse_gekuerzt: outcome.rows.len() > MAX_RESULTS,
         };
         (code, answer)
     }

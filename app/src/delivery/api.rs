@@ -142,7 +142,7 @@ mod server {
 /// Checks a CSV of counts and shows what storing it would do.
 #[server(endpoint = "lieferung/pruefen")]
 pub async fn lieferung_pruefen(inhalt: String) -> Result<DeliveryPreview, AppError> {
-    crate::error::with_status(server::check(inhalt).await)
+    server::check(inhalt).await
 }
 
 /// Stores a CSV of counts: all rows or, on any error, none.
@@ -151,11 +151,11 @@ pub async fn lieferung_speichern(
     dateiname: String,
     inhalt: String,
 ) -> Result<DeliveryReceipt, AppError> {
-    crate::error::with_status(server::save(dateiname, inhalt).await)
+    server::save(dateiname, inhalt).await
 }
 
 /// The delivery history of the user's organisation (all, for the ZSK team).
 #[server(endpoint = "lieferungen")]
 pub async fn lieferungen() -> Result<Vec<DeliverySummary>, AppError> {
-    crate::error::with_status(server::history().await)
+    server::history().await
 }

@@ -3,6 +3,9 @@
 //! be a decimal, a sign, an exponent or a placeholder of official statistics
 //! is refused with the reason, never read as something else.
 
+/// More transactions than this in one region and month are implausible.
+pub const MAX_COUNT: i64 = 1_000_000_000;
+
 pub const COUNT_RULE: &str =
     "ganze Zahl ≥ 0 erwartet, ohne Dezimalstellen; Tausenderpunkte nur in Dreiergruppen (1.234)";
 
@@ -53,9 +56,12 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("„{text}“ ist keine Zahl; {COUNT_RULE}"));
     }
-    digits
-        .parse::<i64>()
-        .map_err(|_| format!("„{text}“ ist zu groß; {COUNT_RULE}"))
+    match digits.parse::<i64>() {
+        Ok(value) if value <= MAX_COUNT => Ok(value),
+        _ => Err(format!(
+            "„{text}“ ist unplausibel groß: höchstens 1.000.000.000 Transaktionen je Region und Monat"
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +101,8 @@ mod tests {
             ".123",
             "123.",
             "99999999999999999999",
+            "1000000001",
+            "9223372036854775807",
         ] {
             assert!(parse_count(text).is_err(), "{text:?} must be refused");
         }

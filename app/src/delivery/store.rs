@@ -49,10 +49,17 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
         sqlx::query_as("SELECT id, name, granularity, organisation_id FROM online_service")
             .fetch_all(pool)
             .await?;
-    let regions: Vec<(String, String, RegionLevel, String, Option<NaiveDate>)> =
-        sqlx::query_as("SELECT key, name, level, cell_key, valid_to FROM region")
-            .fetch_all(pool)
-            .await?;
+    #[allow(clippy::type_complexity)]
+    let regions: Vec<(
+        String,
+        String,
+        RegionLevel,
+        String,
+        Option<String>,
+        Option<NaiveDate>,
+    )> = sqlx::query_as("SELECT key, name, level, cell_key, ars, valid_to FROM region")
+        .fetch_all(pool)
+        .await?;
 
     let services = services
         .into_iter()
@@ -74,7 +81,7 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
         .collect();
     let regions = regions
         .into_iter()
-        .map(|(key, name, level, cell_key, valid_to)| {
+        .map(|(key, name, level, cell_key, ars, valid_to)| {
             (
                 key.clone(),
                 RegionRule {
@@ -82,12 +89,23 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
                     name,
                     level,
                     cell_key,
+                    ars,
                     valid_to,
                 },
             )
         })
         .collect();
-    Ok(MasterData { services, regions })
+    Ok(MasterData {
+        services,
+        regions,
+        latest_month: Some(current_month()),
+    })
+}
+
+/// The current month in Europe/Berlin, whatever the server's time zone.
+pub fn current_month() -> super::Month {
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin);
+    super::Month::from_date(now.date_naive())
 }
 
 type CellKey = (String, String, NaiveDate);

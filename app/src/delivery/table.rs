@@ -150,14 +150,21 @@ fn read_csv(text: &str) -> Result<Table, Vec<Message>> {
 
     // Physical line of a record from its byte offset: the csv reader's own
     // line count is off after CRLF, and its offset may still point at the
-    // line feed, which belongs to the line before.
+    // line feed, which belongs to the line before. The offsets of all line
+    // feeds are collected once; each lookup is a binary search.
+    let bytes = body.as_bytes();
+    let line_feeds: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     let line_of = |position: Option<&csv::Position>| -> u32 {
-        let bytes = body.as_bytes();
         let mut start = position.map_or(0, |p| p.byte() as usize).min(bytes.len());
         while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
             start += 1;
         }
-        bytes[..start].iter().filter(|&&b| b == b'\n').count() as u32 + 1 + line_offset
+        line_feeds.partition_point(|&at| at < start) as u32 + 1 + line_offset
     };
 
     let mut records = reader.records();

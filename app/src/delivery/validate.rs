@@ -119,6 +119,8 @@ pub struct RegionRule {
     pub level: RegionLevel,
     /// The key counts are stored under (one territory, one cell).
     pub cell_key: String,
+    /// The 12-digit ARS of a Gemeinde.
+    pub ars: Option<String>,
     pub valid_to: Option<NaiveDate>,
 }
 
@@ -127,6 +129,9 @@ pub struct RegionRule {
 pub struct MasterData {
     pub services: HashMap<String, ServiceRule>,
     pub regions: HashMap<String, RegionRule>,
+    /// The latest month that may be delivered (the current month in
+    /// Europe/Berlin); `None`: no limit.
+    pub latest_month: Option<Month>,
 }
 
 /// How lenient the channel is with keys a spreadsheet turned into numbers.
@@ -270,6 +275,17 @@ fn check_row(
     };
 
     let month = match Month::parse(&row.month) {
+        Ok(month) if master.latest_month.is_some_and(|latest| month > latest) => {
+            fail(
+                COL_MONTH,
+                row.month.trim(),
+                format!(
+                    "{} liegt in der Zukunft; Werte nur für vergangene Monate und den laufenden",
+                    month.label()
+                ),
+            );
+            None
+        }
         Ok(month) => Some(month),
         Err(text) => {
             let text = if row.month.trim().is_empty() {
@@ -297,6 +313,22 @@ fn check_row(
                     COL_REGION,
                     row.region.trim(),
                     region_unknown_text(row.region.trim(), &key),
+                );
+                None
+            }
+            Some(region)
+                if sent_ars(&row.region, repair)
+                    .is_some_and(|ars| region.ars.as_deref() != Some(ars.as_str())) =>
+            {
+                fail(
+                    COL_REGION,
+                    row.region.trim(),
+                    format!(
+                        "ARS passt zu keiner Gemeinde; die Gemeinde {} ({}) hat die ARS {}",
+                        region.key,
+                        region.name,
+                        region.ars.as_deref().unwrap_or("–")
+                    ),
                 );
                 None
             }
@@ -366,6 +398,21 @@ fn check_row(
         month,
         count,
     })
+}
+
+/// The 12-digit ARS a cell names, if it names one (after the same repair).
+fn sent_ars(text: &str, repair: KeyRepair) -> Option<String> {
+    let text = text.trim();
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match text.len() {
+        12 => Some(text.to_owned()),
+        11 if repair == KeyRepair::LeadingZero && !text.starts_with('0') => {
+            Some(format!("0{text}"))
+        }
+        _ => None,
+    }
 }
 
 /// Parses a region cell; in files, restores a leading zero a spreadsheet
@@ -442,6 +489,7 @@ mod tests {
                     name: key.to_owned(),
                     level,
                     cell_key: cell.to_owned(),
+                    ars: (key == "14521430").then(|| "145215115430".to_owned()),
                     valid_to: None,
                 },
             );
@@ -545,6 +593,43 @@ mod tests {
             v.messages[0].text,
             "Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt: Zeile 2 = 40, Zeile 4 = 44"
         );
+    }
+
+    #[test]
+    fn an_ars_must_exist_not_only_its_ags() {
+        let good = [row(2, "DEMO-0001", "145215115430", "2024-03", "1")];
+        assert!(!validate(&good, &master(), KeyRepair::Exact).has_errors());
+        let made_up = [row(2, "DEMO-0001", "145219999430", "2024-03", "1")];
+        let v = validate(&made_up, &master(), KeyRepair::Exact);
+        assert!(
+            v.messages[0].text.contains("hat die ARS 145215115430"),
+            "{:?}",
+            v.messages
+        );
+    }
+
+    #[test]
+    fn future_months_are_refused() {
+        let mut master = master();
+        master.latest_month = Month::new(2024, 3);
+        let v = validate(
+            &[row(2, "DEMO-0001", "01", "2024-04", "1")],
+            &master,
+            KeyRepair::Exact,
+        );
+        assert!(
+            v.messages[0]
+                .text
+                .contains("April 2024 liegt in der Zukunft"),
+            "{:?}",
+            v.messages
+        );
+        assert!(!validate(
+            &[row(2, "DEMO-0001", "01", "2024-03", "1")],
+            &master,
+            KeyRepair::Exact
+        )
+        .has_errors());
     }
 
     #[test]

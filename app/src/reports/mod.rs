@@ -1,7 +1,8 @@
 //! The ZSK progress report, computed from the stored data: per data source
 //! (a portal, or an online service outside any portal) the number of online
 //! services, the first and last month with data, the granularity and the
-//! number of transactions.
+//! number of transactions. Data sources are listed by level (Bund, Land,
+//! Kommune) and, within a level, in the order they were registered.
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,8 @@ pub mod server {
                 "WITH source AS (
                     SELECT coalesce(p.id, 'dienst:' || s.id) AS source_id,
                            coalesce(p.name, s.name) AS name,
-                           o.level, s.id AS service_id, s.efa AND s.focus AS focus_efa, s.granularity
+                           o.level, s.id AS service_id, s.efa AND s.focus AS focus_efa, s.granularity,
+                           coalesce(p.registered_seq, s.registered_seq) AS registered_seq
                     FROM online_service s
                     JOIN organisation o ON o.id = coalesce((SELECT organisation_id FROM portal WHERE id = s.portal_id), s.organisation_id)
                     LEFT JOIN portal p ON p.id = s.portal_id
@@ -85,12 +87,13 @@ pub mod server {
                         min(usage.first), max(usage.last), min(source.granularity),
                         coalesce(sum(usage.total), 0)::bigint
                  FROM source LEFT JOIN usage ON usage.service_id = source.service_id
-                 GROUP BY source.source_id, source.level, source.name",
+                 GROUP BY source.source_id, source.level, source.name
+                 ORDER BY source.level, min(source.registered_seq)",
             )
             .fetch_all(pool)
             .await?;
 
-        let mut rows: Vec<DataSourceRow> = rows
+        let rows: Vec<DataSourceRow> = rows
             .into_iter()
             .map(
                 |(level, name, services, focus_efa, first, last, granularity, transactions)| {
@@ -113,34 +116,7 @@ pub mod server {
                 },
             )
             .collect();
-        rows.sort_by(|a, b| {
-            level_rank(&a.level)
-                .cmp(&level_rank(&b.level))
-                .then_with(|| collation_key(&a.name).cmp(&collation_key(&b.name)))
-        });
         Ok(rows)
-    }
-
-    fn level_rank(level: &str) -> u8 {
-        match level {
-            "Bund" => 0,
-            "Land" => 1,
-            _ => 2,
-        }
-    }
-
-    /// German dictionary order: umlauts sort as their base letter, case ignored.
-    fn collation_key(name: &str) -> String {
-        name.to_lowercase()
-            .chars()
-            .map(|c| match c {
-                'ä' => 'a',
-                'ö' => 'o',
-                'ü' => 'u',
-                'ß' => 's',
-                other => other,
-            })
-            .collect()
     }
 
     /// The table as CSV in the layout of `datenquellen.csv`.
@@ -158,11 +134,6 @@ pub mod server {
 /// The report table, for the ZSK team only.
 #[server(endpoint = "bericht/datenquellen")]
 pub async fn bericht_datenquellen() -> Result<Vec<DataSourceRow>, AppError> {
-    crate::error::with_status(
-        async {
-            crate::auth::server::require_role(&[crate::auth::Role::Admin]).await?;
-            server::datenquellen(&crate::auth::server::pool()?).await
-        }
-        .await,
-    )
+    crate::auth::server::require_role(&[crate::auth::Role::Admin]).await?;
+    server::datenquellen(&crate::auth::server::pool()?).await
 }

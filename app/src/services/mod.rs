@@ -56,6 +56,22 @@ impl Granularity {
     }
 }
 
+/// A key for German dictionary order: umlauts as their base letter, ß as
+/// ss, case ignored ("Überbrückungshilfe" next to "Unterhaltsvorschuss").
+pub fn sort_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    for c in name.to_lowercase().chars() {
+        match c {
+            'ä' => key.push('a'),
+            'ö' => key.push('o'),
+            'ü' => key.push('u'),
+            'ß' => key.push_str("ss"),
+            other => key.push(other),
+        }
+    }
+    key
+}
+
 /// An online service with its headline figures, as listed on the dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceSummary {

@@ -198,17 +198,17 @@ mod guarded {
 /// The tokens the caller may manage.
 #[server(endpoint = "tokens")]
 pub async fn api_tokens() -> Result<Vec<TokenInfo>, AppError> {
-    crate::error::with_status(guarded::list().await)
+    guarded::list().await
 }
 
 /// Creates a token for the caller's organisation; the answer is the only
 /// time the token is shown.
 #[server(endpoint = "tokens/anlegen")]
 pub async fn api_token_anlegen(name: String) -> Result<NewToken, AppError> {
-    crate::error::with_status(guarded::create(name).await)
+    guarded::create(name).await
 }
 
 #[server(endpoint = "tokens/widerrufen")]
 pub async fn api_token_widerrufen(id: i64) -> Result<(), AppError> {
-    crate::error::with_status(guarded::revoke(id).await)
+    guarded::revoke(id).await
 }

@@ -74,7 +74,11 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
     };
     let mut fatal = Vec::new();
     let lieferung_id = match root.get("lieferung_id") {
-        Some(Value::String(id)) if !id.trim().is_empty() && id.len() <= 200 => id.trim().to_owned(),
+        Some(Value::String(id))
+            if !id.trim().is_empty() && id.len() <= 200 && !id.chars().any(char::is_control) =>
+        {
+            id.trim().to_owned()
+        }
         other => {
             fatal.push(error(
                 "/lieferung_id".into(),

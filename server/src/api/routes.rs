@@ -357,7 +357,10 @@ async fn file_from_request(
             .map_err(|_| problem(StatusCode::BAD_REQUEST, "Multipart-Formular nicht lesbar"))?;
         while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
             if field.file_name().is_some() || field.name() == Some("datei") {
-                let name = field.file_name().map(str::to_owned).or(header_name);
+                let name = field
+                    .file_name()
+                    .map(|n| n.chars().filter(|c| !c.is_control()).take(200).collect())
+                    .or(header_name);
                 let bytes = field.bytes().await.map_err(|_| too_large())?;
                 return Ok((name, bytes));
             }

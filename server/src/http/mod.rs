@@ -4,18 +4,23 @@
 
 mod csrf;
 mod health;
+mod input;
 
 use std::path::Path;
 
+use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::Request;
-use axum::response::IntoResponse;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use sqlx::PgPool;
+use tower_http::compression::CompressionLayer;
 use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -34,6 +39,16 @@ pub struct RouterOptions {
     pub secure_cookies: bool,
     pub max_body_bytes: usize,
 }
+
+/// Keeps the pages out of frames and other sites' scripts out of the pages.
+/// Trunk's loader is an inline module script, WASM needs `wasm-unsafe-eval`,
+/// ECharts sets inline styles.
+const CSP: HeaderValue = HeaderValue::from_static(
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+);
+const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
+const SAME_ORIGIN: HeaderValue = HeaderValue::from_static("same-origin");
 
 /// Builds the whole application router.
 pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router {
@@ -57,9 +72,26 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
         )
         .route("/healthz", get(health::healthz))
         .fallback_service(spa)
+        .layer(axum::middleware::from_fn_with_state(
+            options.max_body_bytes,
+            input::no_nul,
+        ))
         .layer(axum::middleware::from_fn(csrf::same_origin_only))
         .layer(sessions)
         .layer(DefaultBodyLimit::max(options.max_body_bytes))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            CSP,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            NOSNIFF,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            SAME_ORIGIN,
+        ))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(AppState {
             pool,
@@ -67,13 +99,38 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
         })
 }
 
-async fn server_fn_handler(
-    State(state): State<AppState>,
-    request: Request<Body>,
-) -> impl IntoResponse {
+async fn server_fn_handler(State(state): State<AppState>, request: Request<Body>) -> Response {
     let pool = state.pool.clone();
-    leptos_axum::handle_server_fns_with_context(move || provide_context(pool.clone()), request)
+    let response =
+        leptos_axum::handle_server_fns_with_context(move || provide_context(pool.clone()), request)
+            .await
+            .into_response();
+    with_error_status(response).await
+}
+
+/// Server functions answer every error with 500; the error itself knows its
+/// status (401, 403, 422, …), also for arguments that could not be read.
+async fn with_error_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response
+            .headers()
+            .contains_key(server_fn::error::SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 1024 * 1024)
         .await
+        .unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        let status = match &error {
+            AppError::Transport(text) if text.contains("length limit exceeded") => 413,
+            AppError::Transport(_) => 400,
+            other => other.status(),
+        };
+        parts.status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The server functions this binary serves, for the start-up log.

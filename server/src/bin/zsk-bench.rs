@@ -1,0 +1,328 @@
+//! Benchmarks of the delivery channels on a private PostgreSQL:
+//!
+//! - `upload`: a generated counts CSV (default 300,000 rows) through the real
+//!   upload pipeline (`POST /api/v1/lieferungen/datei` on the real router),
+//!   against the same rows loaded by a raw `COPY` into the same table.
+//! - `api`: concurrent clients posting JSON deliveries of 1,000 counts each.
+//!
+//! Prints rows (counts) per second, the ratio to COPY, latency and the
+//! process's peak resident memory. Needs the region register
+//! (`--reference-dir`, default `../shared/data`).
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand};
+use server::db::embedded::{create_database, EmbeddedPostgres};
+use sqlx::PgPool;
+
+#[derive(Parser)]
+struct Cli {
+    #[arg(long, default_value = "../shared/data")]
+    reference_dir: PathBuf,
+    #[command(subcommand)]
+    command: Bench,
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// One large CSV through the upload pipeline, compared with COPY.
+    Upload {
+        #[arg(long, default_value_t = 300_000)]
+        rows: usize,
+    },
+    /// Concurrent JSON deliveries.
+    Api {
+        #[arg(long, default_value_t = 10)]
+        clients: usize,
+        #[arg(long, default_value_t = 1_000)]
+        counts_per_call: usize,
+        #[arg(long, default_value_t = 20)]
+        calls_per_client: usize,
+    },
+}
+
+/// Peak resident set size of this process in MB (VmHWM).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn reset_peak_rss() {
+    // Writing 5 to clear_refs resets VmHWM to the current RSS.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+struct Setup {
+    pool: PgPool,
+    base: String,
+    token: String,
+    kreise: Vec<String>,
+    _cluster: EmbeddedPostgres,
+    _dir: PathBuf,
+}
+
+async fn setup(
+    reference_dir: &std::path::Path,
+    services: usize,
+) -> Result<Setup, Box<dyn std::error::Error>> {
+    let dir = std::env::temp_dir().join(format!("zsk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+    let cluster = EmbeddedPostgres::start(&dir.join("pgdata"))?;
+    cluster.wait_ready().await?;
+    create_database(&cluster.connect_options("postgres"), "bench", None).await?;
+    let pool = server::db::connect(cluster.connect_options("bench")).await?;
+    server::db::MIGRATOR.run(&pool).await?;
+    server::demo::ensure_region_register(&pool, reference_dir).await?;
+
+    let org: i64 = sqlx::query_scalar(
+        "INSERT INTO organisation (name, level) VALUES ('Bench', 'land') RETURNING id",
+    )
+    .fetch_one(&pool)
+    .await?;
+    for s in 0..services {
+        sqlx::query("INSERT INTO online_service (id, name, organisation_id, granularity) VALUES ($1, $1, $2, 'kreis')")
+            .bind(format!("BENCH-{s:03}"))
+            .bind(org)
+            .execute(&pool)
+            .await?;
+    }
+    let kreise: Vec<String> = sqlx::query_scalar(
+        "SELECT key FROM region WHERE level = 'kreis' AND cell_key = key ORDER BY key",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let token = app::tokens::server::create_token(&pool, Some(org), "bench", None)
+        .await?
+        .token;
+
+    let options = server::http::RouterOptions {
+        secure_cookies: false,
+        max_body_bytes: 256 * 1024 * 1024,
+    };
+    let router = server::http::router(pool.clone(), &dir, &options);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok(Setup {
+        pool,
+        base,
+        token,
+        kreise,
+        _cluster: cluster,
+        _dir: dir,
+    })
+}
+
+/// `rows` distinct cells: services × Kreise × months.
+fn cells(rows: usize, services: usize, kreise: &[String]) -> Vec<(String, String, String, u32)> {
+    let mut out = Vec::with_capacity(rows);
+    let mut i = 0u32;
+    'outer: for month in 0.. {
+        for s in 0..services {
+            for kreis in kreise {
+                if out.len() == rows {
+                    break 'outer;
+                }
+                let (year, m) = (2015 + month / 12, month % 12 + 1);
+                out.push((
+                    format!("BENCH-{s:03}"),
+                    kreis.clone(),
+                    format!("{year}-{m:02}"),
+                    i % 9973,
+                ));
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+async fn upload(
+    setup: &Setup,
+    rows: usize,
+    services: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let data = cells(rows, services, &setup.kreise);
+    let mut csv = String::from("Onlinedienst;Region;Monat;Anzahl\n");
+    for (s, r, m, c) in &data {
+        csv.push_str(&format!("{s};{r};{m};{c}\n"));
+    }
+    println!(
+        "upload: {} rows, {:.1} MB CSV",
+        data.len(),
+        csv.len() as f64 / 1e6
+    );
+
+    reset_peak_rss();
+    let start = Instant::now();
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/lieferungen/datei", setup.base))
+        .bearer_auth(&setup.token)
+        .body(csv.clone())
+        .send()
+        .await?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await?;
+    let pipeline = start.elapsed();
+    let rss = peak_rss_mb();
+    if status != 200 || body["neu"].as_u64() != Some(rows as u64) {
+        return Err(format!(
+            "upload failed: {status} {}",
+            &body.to_string()[..300.min(body.to_string().len())]
+        )
+        .into());
+    }
+
+    // The same rows by a raw COPY into the same (emptied) table.
+    sqlx::query("TRUNCATE transaction_count_history, transaction_count")
+        .execute(&setup.pool)
+        .await?;
+    let delivery: i64 = sqlx::query_scalar(
+        "INSERT INTO delivery (channel, received, new_values, corrected, unchanged, rejected) VALUES ('api', 0, 0, 0, 0, 0) RETURNING id",
+    )
+    .fetch_one(&setup.pool)
+    .await?;
+    let mut copy_data = String::new();
+    for (s, r, m, c) in &data {
+        copy_data.push_str(&format!("{s}\t{r}\t{m}-01\t{c}\t{delivery}\n"));
+    }
+    let start = Instant::now();
+    let mut conn = setup.pool.acquire().await?;
+    let mut copy = conn
+        .copy_in_raw(
+            "COPY transaction_count (service_id, region_key, month, count, delivery_id) FROM STDIN",
+        )
+        .await?;
+    copy.send(copy_data.as_bytes()).await?;
+    copy.finish().await?;
+    let copy_time = start.elapsed();
+
+    let pipeline_rate = rows as f64 / pipeline.as_secs_f64();
+    let copy_rate = rows as f64 / copy_time.as_secs_f64();
+    println!(
+        "upload pipeline: {:>9.0} rows/s ({:.2} s), peak RSS {:.0} MB",
+        pipeline_rate,
+        pipeline.as_secs_f64(),
+        rss
+    );
+    println!(
+        "raw COPY:        {:>9.0} rows/s ({:.2} s)",
+        copy_rate,
+        copy_time.as_secs_f64()
+    );
+    println!(
+        "ratio pipeline/COPY: {:.2} (target ≥ 0.35, aim 0.5)",
+        pipeline_rate / copy_rate
+    );
+    Ok(())
+}
+
+async fn api(
+    setup: &Setup,
+    clients: usize,
+    per_call: usize,
+    calls: usize,
+    services: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let data = cells(clients * calls * per_call, services, &setup.kreise);
+    let bodies: Vec<String> = data
+        .chunks(per_call)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut by_service: std::collections::BTreeMap<&str, Vec<serde_json::Value>> =
+                Default::default();
+            for (s, r, m, c) in chunk {
+                by_service
+                    .entry(s)
+                    .or_default()
+                    .push(serde_json::json!({"region": r, "monat": m, "anzahl": c}));
+            }
+            let dienste: Vec<_> = by_service
+                .into_iter()
+                .map(|(s, werte)| serde_json::json!({"onlinedienst": s, "werte": werte}))
+                .collect();
+            serde_json::json!({"lieferung_id": format!("bench-{i}"), "dienste": dienste})
+                .to_string()
+        })
+        .collect();
+
+    let client = reqwest::Client::new();
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let mine: Vec<String> = bodies.iter().skip(c).step_by(clients).cloned().collect();
+        let (client, url, token) = (
+            client.clone(),
+            format!("{}/api/v1/lieferungen", setup.base),
+            setup.token.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut errors = 0;
+            for body in mine {
+                let t = Instant::now();
+                let ok = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16() == 200)
+                    .unwrap_or(false);
+                latencies.push(t.elapsed());
+                if !ok {
+                    errors += 1;
+                }
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies: Vec<Duration> = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (l, e) = task.await?;
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = start.elapsed();
+    latencies.sort();
+    let p95 = latencies[(latencies.len() * 95 / 100).min(latencies.len() - 1)];
+    let counts = data.len();
+    println!(
+        "api: {clients} clients × {calls} calls × {per_call} counts = {counts} counts in {:.2} s",
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "api: {:.0} counts/s, p95 latency {} ms, errors {errors} (target 50,000 counts/s, 0 errors)",
+        counts as f64 / elapsed.as_secs_f64(),
+        p95.as_millis()
+    );
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let cli = Cli::parse();
+    let services = 25;
+    let setup = setup(&cli.reference_dir, services).await?;
+    match cli.command {
+        Bench::Upload { rows } => upload(&setup, rows, services).await?,
+        Bench::Api {
+            clients,
+            counts_per_call,
+            calls_per_client,
+        } => api(&setup, clients, counts_per_call, calls_per_client, services).await?,
+    }
+    setup.pool.close().await;
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! What a new user's attack on the first version found, kept fixed: no 500
+//! for malformed arguments or NUL characters, implausible counts and future
+//! months refused, empty files not stored, the login throttle holding under
+//! parallel guesses, and protective headers on every answer.
+
+mod common;
+
+use common::{TestApp, PASSWORD};
+use serde_json::Value;
+
+const HEADER: &str = "Onlinedienst;Region;Monat;Anzahl\n";
+
+#[tokio::test]
+async fn malformed_server_function_calls_are_client_errors() {
+    let app = TestApp::spawn().await;
+    let actor = app.actor("lieferant-a").await;
+    assert_eq!(
+        actor.call("anmelden", &[("login", "admin")]).await.status(),
+        400,
+        "missing argument"
+    );
+    assert_eq!(actor.call("lieferung/pruefen", &[]).await.status(), 400);
+    let json = actor
+        .client
+        .post(format!("{}/api/lieferung/pruefen", app.base))
+        .header("content-type", "application/json")
+        .body("{\"inhalt\": 5}")
+        .send()
+        .await
+        .unwrap();
+    assert!(json.status().is_client_error(), "{}", json.status());
+    for args in [
+        vec![("login", "ad\0min"), ("passwort", "x")],
+        vec![("id", "\0"), ("region", "14625")],
+    ] {
+        let endpoint = if args[0].0 == "login" {
+            "anmelden"
+        } else {
+            "dienst"
+        };
+        assert_eq!(actor.call(endpoint, &args).await.status(), 400, "{args:?}");
+    }
+    let file = format!("{HEADER}A-KREIS;14625;2024-01;5\n");
+    let response = actor
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "a\0b.csv"), ("inhalt", &file)],
+        )
+        .await;
+    assert_eq!(response.status(), 400);
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn implausible_counts_future_months_and_empty_files_are_refused() {
+    let app = TestApp::spawn().await;
+    let actor = app.actor("lieferant-a").await;
+    let file =
+        format!("{HEADER}A-KREIS;14625;2024-01;9223372036854775807\nA-KREIS;14625;2999-01;1\n");
+    let response = actor
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "x.csv"), ("inhalt", &file)],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    let text = body.to_string();
+    assert!(text.contains("unplausibel groß"), "{text}");
+    assert!(text.contains("Januar 2999 liegt in der Zukunft"), "{text}");
+
+    let token = app::tokens::server::create_token(app.pool(), None, "t", None)
+        .await
+        .unwrap()
+        .token;
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/lieferungen/datei", app.base))
+        .bearer_auth(&token)
+        .body(HEADER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["fehler"][0]["meldung"],
+        "Die Lieferung enthält keine Werte"
+    );
+    let deliveries: i64 = sqlx::query_scalar("SELECT count(*) FROM delivery")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(deliveries, 0);
+}
+
+#[tokio::test]
+async fn the_login_throttle_holds_under_parallel_guesses() {
+    let app = TestApp::spawn().await;
+    let mut attempts = Vec::new();
+    for _ in 0..12 {
+        let actor = app.anonymous();
+        attempts.push(tokio::spawn(async move {
+            actor
+                .call("anmelden", &[("login", "admin"), ("passwort", "geraten")])
+                .await
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    statuses.sort();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 401).count(),
+        5,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        7,
+        "{statuses:?}"
+    );
+    let right = app
+        .anonymous()
+        .call("anmelden", &[("login", "admin"), ("passwort", PASSWORD)])
+        .await;
+    assert_eq!(right.status(), 429);
+}
+
+#[tokio::test]
+async fn answers_carry_protective_headers_and_are_compressed() {
+    let app = TestApp::spawn().await;
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let response = raw
+        .get(format!("{}/api/v1/openapi.json", app.base))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    let headers = response.headers();
+    assert_eq!(headers["content-encoding"], "gzip");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+}
