@@ -13,36 +13,48 @@ pub fn read_counts(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
     let table = read_table(bytes)?;
     let columns = map_columns(&table)?;
 
-    let mut rows = Vec::new();
+    // Rows are consumed one by one, so the file's cells are freed while the
+    // records are built: a large file is not held twice.
+    let header_len = table.header.len();
+    let mut rows = Vec::with_capacity(table.rows.len());
     let mut errors = Vec::new();
-    for (line, cells) in &table.rows {
-        if cells
-            .iter()
-            .all(|c| matches!(c, Cell::Empty) || c.to_text().trim().is_empty())
-        {
+    for (line, mut cells) in table.rows {
+        if cells.iter().all(|c| match c {
+            Cell::Empty => true,
+            Cell::Text(text) => text.trim().is_empty(),
+            _ => false,
+        }) {
             continue;
         }
-        if cells.len() < table.header.len() && !matches!(table.header.len(), 0) && is_csv_row(cells)
-        {
+        if cells.len() < header_len && is_csv_row(&cells) {
             errors.push(Message::error(
-                Some(*line),
+                Some(line),
                 None,
                 None,
                 format!(
-                    "{} Felder statt {} wie in der Kopfzeile",
-                    cells.len(),
-                    table.header.len()
+                    "{} Felder statt {header_len} wie in der Kopfzeile",
+                    cells.len()
                 ),
             ));
             continue;
         }
-        let cell = |index: usize| cells.get(index).unwrap_or(&Cell::Empty);
+        let mut take = |index: usize| {
+            cells
+                .get_mut(index)
+                .map_or(Cell::Empty, |c| std::mem::replace(c, Cell::Empty))
+        };
+        let (service, region, month, count) = (
+            take(columns[0]),
+            take(columns[1]),
+            take(columns[2]),
+            take(columns[3]),
+        );
         rows.push(RawRecord {
-            line: *line,
-            service: cell(columns[0]).to_text(),
-            region: cell(columns[1]).to_text(),
-            month: month_text(cell(columns[2])),
-            count: cell(columns[3]).to_text(),
+            line,
+            service: service.into_text(),
+            region: region.into_text(),
+            month: month_text(month),
+            count: count.into_text(),
         });
     }
     if errors.is_empty() {
@@ -58,10 +70,10 @@ fn is_csv_row(cells: &[Cell]) -> bool {
 }
 
 /// A date cell names its month; everything else is read as written.
-fn month_text(cell: &Cell) -> String {
+fn month_text(cell: Cell) -> String {
     match cell {
         Cell::Date(date) => date.format("%Y-%m").to_string(),
-        other => other.to_text(),
+        other => other.into_text(),
     }
 }
 

@@ -3,7 +3,7 @@
 //! and stores a delivery in one transaction, keeping every accepted value in
 //! the history.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, Transaction};
@@ -44,11 +44,27 @@ impl Channel {
 }
 
 /// Loads the services and regions a delivery is checked against.
-pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<MasterData, AppError> {
-    let services: Vec<(String, String, Option<Granularity>, i64)> =
-        sqlx::query_as("SELECT id, name, granularity, organisation_id FROM online_service")
-            .fetch_all(pool)
-            .await?;
+/// Only the services and regions the rows can name are loaded, so the
+/// work follows the size of the delivery, not of the register.
+pub async fn load_master_data(
+    pool: &PgPool,
+    deliverer: Deliverer,
+    rows: &[RawRecord],
+) -> Result<MasterData, AppError> {
+    let service_ids: HashSet<&str> = rows.iter().map(|r| r.service.trim()).collect();
+    let region_keys: HashSet<String> = rows
+        .iter()
+        .flat_map(|r| candidate_keys(&r.region))
+        .collect();
+    let service_ids: Vec<&str> = service_ids.into_iter().collect();
+    let region_keys: Vec<String> = region_keys.into_iter().collect();
+
+    let services: Vec<(String, String, Option<Granularity>, i64)> = sqlx::query_as(
+        "SELECT id, name, granularity, organisation_id FROM online_service WHERE id = ANY($1)",
+    )
+    .bind(&service_ids)
+    .fetch_all(pool)
+    .await?;
     #[allow(clippy::type_complexity)]
     let regions: Vec<(
         String,
@@ -57,9 +73,12 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
         String,
         Option<String>,
         Option<NaiveDate>,
-    )> = sqlx::query_as("SELECT key, name, level, cell_key, ars, valid_to FROM region")
-        .fetch_all(pool)
-        .await?;
+    )> = sqlx::query_as(
+        "SELECT key, name, level, cell_key, ars, valid_to FROM region WHERE key = ANY($1)",
+    )
+    .bind(&region_keys)
+    .fetch_all(pool)
+    .await?;
 
     let services = services
         .into_iter()
@@ -106,6 +125,18 @@ pub async fn load_master_data(pool: &PgPool, deliverer: Deliverer) -> Result<Mas
 pub fn current_month() -> super::Month {
     let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Berlin);
     super::Month::from_date(now.date_naive())
+}
+
+/// The canonical keys a region cell may name: as sent, and with a restored
+/// leading zero (whether that repair applies is the validator's decision).
+fn candidate_keys(text: &str) -> Vec<String> {
+    let text = text.trim();
+    let padded = format!("0{text}");
+    [text, padded.as_str()]
+        .into_iter()
+        .filter_map(|t| crate::regions::RegionKey::parse(t).ok())
+        .map(String::from)
+        .collect()
 }
 
 type CellKey = (String, String, NaiveDate);
@@ -232,7 +263,7 @@ pub async fn deliver(
     mode: Mode,
     dry_run: bool,
 ) -> Result<Outcome, AppError> {
-    let master = load_master_data(pool, meta.deliverer).await?;
+    let master = load_master_data(pool, meta.deliverer, rows).await?;
     let validation = super::validate::validate(rows, &master, repair);
     let store = !dry_run
         && !validation.records.is_empty()

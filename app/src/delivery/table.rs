@@ -24,6 +24,14 @@ impl Cell {
     /// The cell as text for rules that read text: whole numbers without a
     /// decimal part, other numbers with a German decimal comma, dates as
     /// `JJJJ-MM-TT`.
+    pub fn into_text(self) -> String {
+        match self {
+            Self::Text(text) => text,
+            other => other.to_text(),
+        }
+    }
+
+    /// As [`Cell::into_text`], for a borrowed cell.
     pub fn to_text(&self) -> String {
         match self {
             Self::Text(text) => text.clone(),

@@ -277,7 +277,9 @@ pub(super) async fn post_file(
         Ok(file) => file,
         Err(response) => return response,
     };
-    let rows = match counts_file::read_counts(&bytes) {
+    let read = counts_file::read_counts(&bytes);
+    drop(bytes);
+    let rows = match read {
         Ok(rows) => rows,
         Err(messages) => return unreadable(messages, query.nur_pruefen),
     };

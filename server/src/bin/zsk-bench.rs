@@ -5,9 +5,11 @@
 //!   against the same rows loaded by a raw `COPY` into the same table.
 //! - `api`: concurrent clients posting JSON deliveries of 1,000 counts each.
 //!
-//! Prints rows (counts) per second, the ratio to COPY, latency and the
-//! process's peak resident memory. Needs the region register
-//! (`--reference-dir`, default `../shared/data`).
+//! The server is the real `zsk` binary (beside this one) as a child process
+//! on the bench's private PostgreSQL; its peak resident memory is read from
+//! /proc. Prints rows (counts) per second, the ratio to COPY, latency and
+//! peak RSS. Needs the region register (`--reference-dir`, default
+//! `../shared/data`).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -42,9 +44,9 @@ enum Bench {
     },
 }
 
-/// Peak resident set size of this process in MB (VmHWM).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+/// Peak resident set size of a process in MB (VmHWM).
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -54,14 +56,50 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
-fn reset_peak_rss() {
-    // Writing 5 to clear_refs resets VmHWM to the current RSS.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+/// Starts the real server binary on the bench database; returns it and its URL.
+fn start_server(
+    database_url: &str,
+    site: &std::path::Path,
+) -> Result<(std::process::Child, String), Box<dyn std::error::Error>> {
+    use std::io::{BufRead, BufReader};
+    let zsk = std::env::current_exe()?.with_file_name("zsk");
+    let mut child = std::process::Command::new(&zsk)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--demo",
+            "false",
+            "--max-body-bytes",
+            "268435456",
+        ])
+        .arg("--site-root")
+        .arg(site)
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "{}: {e} (build it: cargo build --release -p server)",
+                zsk.display()
+            )
+        })?;
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().ok_or("no stdout")?).read_line(&mut line)?;
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((child, url))
 }
 
 struct Setup {
     pool: PgPool,
     base: String,
+    server: std::process::Child,
     token: String,
     kreise: Vec<String>,
     _cluster: EmbeddedPostgres,
@@ -104,17 +142,15 @@ async fn setup(
         .await?
         .token;
 
-    let options = server::http::RouterOptions {
-        secure_cookies: false,
-        max_body_bytes: 256 * 1024 * 1024,
-    };
-    let router = server::http::router(pool.clone(), &dir, &options);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let database_url = format!(
+        "postgres://postgres@localhost/bench?host={}",
+        dir.join("pgdata").display()
+    );
+    let (server, base) = start_server(&database_url, &dir)?;
     Ok(Setup {
         pool,
         base,
+        server,
         token,
         kreise,
         _cluster: cluster,
@@ -162,7 +198,6 @@ async fn upload(
         csv.len() as f64 / 1e6
     );
 
-    reset_peak_rss();
     let start = Instant::now();
     let response = reqwest::Client::new()
         .post(format!("{}/api/v1/lieferungen/datei", setup.base))
@@ -173,7 +208,7 @@ async fn upload(
     let status = response.status();
     let body: serde_json::Value = response.json().await?;
     let pipeline = start.elapsed();
-    let rss = peak_rss_mb();
+    let rss = peak_rss_mb(setup.server.id());
     if status != 200 || body["neu"].as_u64() != Some(rows as u64) {
         return Err(format!(
             "upload failed: {status} {}",
@@ -303,9 +338,10 @@ async fn api(
         elapsed.as_secs_f64()
     );
     println!(
-        "api: {:.0} counts/s, p95 latency {} ms, errors {errors} (target 50,000 counts/s, 0 errors)",
+        "api: {:.0} counts/s, p95 latency {} ms, errors {errors}, server peak RSS {:.0} MB (target 50,000 counts/s, 0 errors)",
         counts as f64 / elapsed.as_secs_f64(),
-        p95.as_millis()
+        p95.as_millis(),
+        peak_rss_mb(setup.server.id())
     );
     Ok(())
 }
@@ -323,6 +359,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             calls_per_client,
         } => api(&setup, clients, counts_per_call, calls_per_client, services).await?,
     }
+    let mut setup = setup;
+    let _ = setup.server.kill();
+    let _ = setup.server.wait();
     setup.pool.close().await;
     Ok(())
 }
