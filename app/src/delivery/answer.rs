@@ -128,7 +128,8 @@ pub struct Answer {
 }
 
 /// The most per-record results an answer lists.
-pub const MAX_RESULTS: usize = 5_000;
+#[cfg(feature = "ssr")]
+const MAX_RESULTS: usize = 5_000;
 
 impl Finding {
     /// "Zeile 3, Spalte Anzahl („12,5“): …" or "/dienste/0/werte/1/monat …".
