@@ -19,11 +19,12 @@ use sqlx::PgPool;
 pub use spread::largest_remainder;
 
 /// Printed by `zsk serve` when the demo is on.
-pub const LOGIN_HINT: &str =
-    "Demo-Anmeldungen (nur für die Demo, ZSK_DEMO=false schaltet sie ab):\n\
-  ZSK-Team (admin):        admin / zsk-demo-admin\n\
-  Datenlieferant (EfA):    lieferant / zsk-demo-lieferant\n\
-  Leserolle Bautzen 14625: bautzen / zsk-demo-bautzen";
+pub const LOGIN_HINT: &str = concat!(
+    "Demo-Anmeldungen (nur für die Demo, ZSK_DEMO=false schaltet sie ab):\n",
+    "  ZSK-Team (admin):        admin / zsk-demo-admin\n",
+    "  Datenlieferant (EfA):    lieferant / zsk-demo-lieferant\n",
+    "  Leserolle Bautzen 14625: bautzen / zsk-demo-bautzen",
+);
 
 const ORG_BUND: &str = "Bundesverwaltung (Demo)";
 const ORG_EFA: &str = "EfA-Dienstleister (Demo)";
