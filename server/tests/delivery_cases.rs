@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{fixture, TestApp};
+use common::{fixture, value, TestApp};
 use serde_json::Value;
 
 async fn app() -> TestApp {
@@ -32,18 +32,6 @@ async fn deliver(actor: &common::Actor, path: &str) -> (u16, Value) {
         .await;
     let status = response.status().as_u16();
     (status, response.json().await.expect("json"))
-}
-
-async fn value(app: &TestApp, service: &str, region: &str, month: &str) -> Option<i64> {
-    sqlx::query_scalar(
-        "SELECT count FROM transaction_count WHERE service_id = $1 AND region_key = $2 AND month = ($3 || '-01')::date",
-    )
-    .bind(service)
-    .bind(region)
-    .bind(month)
-    .fetch_optional(app.pool())
-    .await
-    .expect("query")
 }
 
 async fn stored_values(app: &TestApp) -> i64 {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{case_app, fixture, TestApp};
+use common::{case_app, fixture, value, TestApp};
 use serde_json::{json, Value};
 
 /// A token of the organisation that operates DEMO-0001 and DEMO-0002.
@@ -60,18 +60,6 @@ fn pointers(body: &Value) -> Vec<(String, String)> {
             )
         })
         .collect()
-}
-
-async fn value(app: &TestApp, service: &str, region: &str, month: &str) -> Option<i64> {
-    sqlx::query_scalar(
-        "SELECT count FROM transaction_count WHERE service_id = $1 AND region_key = $2 AND month = ($3 || '-01')::date",
-    )
-    .bind(service)
-    .bind(region)
-    .bind(month)
-    .fetch_optional(app.pool())
-    .await
-    .unwrap()
 }
 
 #[tokio::test]

@@ -372,3 +372,16 @@ async fn load_case_services(pool: &sqlx::PgPool, path: &str) {
         .expect("service");
     }
 }
+
+/// The stored value of one cell (`month` as `JJJJ-MM`), or `None`: not reported.
+pub async fn value(app: &TestApp, service: &str, region: &str, month: &str) -> Option<i64> {
+    sqlx::query_scalar(
+        "SELECT count FROM transaction_count WHERE service_id = $1 AND region_key = $2 AND month = ($3 || '-01')::date",
+    )
+    .bind(service)
+    .bind(region)
+    .bind(month)
+    .fetch_optional(app.pool())
+    .await
+    .expect("query")
+}
