@@ -207,8 +207,7 @@ impl Answer {
             (false, false, false) => ("ABGELEHNT", 422),
         };
         let ergebnisse = outcome
-            .rows
-            .iter()
+            .rows()
             .take(MAX_RESULTS)
             .map(|row| {
                 let pointer = pointer_of(row.line);
@@ -251,7 +250,7 @@ impl Answer {
             fehler,
             hinweise,
             ergebnisse,
-            ergebnisse_gekuerzt: outcome.rows.len() > MAX_RESULTS,
+            ergebnisse_gekuerzt: outcome.records.len() > MAX_RESULTS,
         };
         (code, answer)
     }

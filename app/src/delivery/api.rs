@@ -58,7 +58,7 @@ mod server {
         let (user, deliverer) = deliverer().await?;
         let rows = read_rows(&content)?;
         let meta = meta(&user, deliverer, None);
-        store::preview(&pool()?, &meta, &rows, KeyRepair::LeadingZero).await
+        store::preview(&pool()?, &meta, rows, KeyRepair::LeadingZero).await
     }
 
     pub async fn save(
@@ -72,7 +72,7 @@ mod server {
             deliverer,
             Some(file_name.as_str()).filter(|n| !n.is_empty()),
         );
-        store::store(&pool()?, &meta, &rows, KeyRepair::LeadingZero).await
+        store::store(&pool()?, &meta, rows, KeyRepair::LeadingZero).await
     }
 
     /// One delivery as the history query returns it.

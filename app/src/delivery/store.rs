@@ -169,7 +169,8 @@ async fn current_values(
         .collect())
 }
 
-fn classify(records: &[Record], current: &HashMap<CellKey, i64>) -> Vec<PreviewRow> {
+/// What each record does to the stored value: new, correction or unchanged.
+fn classify(records: &[Record], current: &HashMap<CellKey, i64>) -> Vec<RowStatus> {
     records
         .iter()
         .map(|record| {
@@ -178,37 +179,29 @@ fn classify(records: &[Record], current: &HashMap<CellKey, i64>) -> Vec<PreviewR
                 record.cell_key.clone(),
                 record.month.first_day(),
             );
-            let status = match current.get(&key) {
+            match current.get(&key) {
                 None => RowStatus::New,
                 Some(&old) if old == record.count => RowStatus::Unchanged,
                 Some(&old) => RowStatus::Correction { old },
-            };
-            PreviewRow {
-                line: record.line,
-                service_id: record.service_id.clone(),
-                region_key: record.region_key.clone(),
-                month: record.month,
-                count: record.count,
-                status,
             }
         })
         .collect()
 }
 
-fn count_rows(received: usize, rows: &[PreviewRow], validation: &Validation) -> DeliveryCounts {
+fn count_rows(received: usize, statuses: &[RowStatus], validation: &Validation) -> DeliveryCounts {
     let mut counts = DeliveryCounts {
         received: received as u32,
         rejected: validation.rejected_lines.len() as u32,
         ..DeliveryCounts::default()
     };
-    for row in rows {
-        match row.status {
+    for status in statuses {
+        match status {
             RowStatus::New => counts.new += 1,
             RowStatus::Correction { .. } => counts.corrected += 1,
             RowStatus::Unchanged => counts.unchanged += 1,
         }
     }
-    counts.ignored = counts.received - counts.rejected - rows.len() as u32;
+    counts.ignored = counts.received - counts.rejected - statuses.len() as u32;
     counts
 }
 
@@ -237,7 +230,9 @@ pub struct DeliveryMeta<'a> {
 /// and, if something was stored, the delivery's id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    pub rows: Vec<PreviewRow>,
+    /// The valid records and what each does (`statuses[i]` is `records[i]`'s).
+    pub records: Vec<Record>,
+    pub statuses: Vec<RowStatus>,
     pub messages: Vec<super::Message>,
     pub counts: DeliveryCounts,
     pub rejected_lines: Vec<u32>,
@@ -245,6 +240,21 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The valid records with their status, as previews show them.
+    pub fn rows(&self) -> impl Iterator<Item = PreviewRow> + '_ {
+        self.records
+            .iter()
+            .zip(&self.statuses)
+            .map(|(record, &status)| PreviewRow {
+                line: record.line,
+                service_id: record.service_id.clone(),
+                region_key: record.region_key.clone(),
+                month: record.month,
+                count: record.count,
+                status,
+            })
+    }
+
     pub fn has_errors(&self) -> bool {
         self.messages
             .iter()
@@ -258,21 +268,24 @@ impl Outcome {
 pub async fn deliver(
     pool: &PgPool,
     meta: &DeliveryMeta<'_>,
-    rows: &[RawRecord],
+    rows: Vec<RawRecord>,
     repair: KeyRepair,
     mode: Mode,
     dry_run: bool,
 ) -> Result<Outcome, AppError> {
-    let master = load_master_data(pool, meta.deliverer, rows).await?;
-    let validation = super::validate::validate(rows, &master, repair);
+    let master = load_master_data(pool, meta.deliverer, &rows).await?;
+    let validation = super::validate::validate(&rows, &master, repair);
+    // The checked records are all that is needed from here on.
+    let received = rows.len();
+    drop(rows);
     let store = !dry_run
         && !validation.records.is_empty()
         && (mode == Mode::Partial || !validation.has_errors());
 
     if !store {
         let current = current_values(pool, &validation.records, false).await?;
-        let classified = classify(&validation.records, &current);
-        let counts = count_rows(rows.len(), &classified, &validation);
+        let statuses = classify(&validation.records, &current);
+        let counts = count_rows(received, &statuses, &validation);
         if validation.has_errors() && !dry_run {
             tracing::warn!(
                 rejected = counts.rejected,
@@ -281,7 +294,8 @@ pub async fn deliver(
             );
         }
         return Ok(Outcome {
-            rows: classified,
+            records: validation.records,
+            statuses,
             messages: validation.messages,
             counts,
             rejected_lines: validation.rejected_lines,
@@ -291,10 +305,10 @@ pub async fn deliver(
 
     let mut tx = pool.begin().await?;
     let current = current_values(&mut *tx, &validation.records, true).await?;
-    let classified = classify(&validation.records, &current);
-    let counts = count_rows(rows.len(), &classified, &validation);
+    let statuses = classify(&validation.records, &current);
+    let counts = count_rows(received, &statuses, &validation);
     let delivery_id = insert_delivery(&mut tx, meta, counts).await?;
-    write_values(&mut tx, delivery_id, &validation.records, &classified).await?;
+    write_values(&mut tx, delivery_id, &validation.records, &statuses).await?;
     tx.commit().await?;
 
     tracing::info!(
@@ -307,7 +321,8 @@ pub async fn deliver(
         "delivery stored"
     );
     Ok(Outcome {
-        rows: classified,
+        records: validation.records,
+        statuses,
         messages: validation.messages,
         counts,
         rejected_lines: validation.rejected_lines,
@@ -319,12 +334,12 @@ pub async fn deliver(
 pub async fn preview(
     pool: &PgPool,
     meta: &DeliveryMeta<'_>,
-    rows: &[RawRecord],
+    rows: Vec<RawRecord>,
     repair: KeyRepair,
 ) -> Result<DeliveryPreview, AppError> {
     let outcome = deliver(pool, meta, rows, repair, Mode::Atomic, true).await?;
     Ok(DeliveryPreview {
-        rows: outcome.rows,
+        rows: outcome.rows().collect(),
         messages: outcome.messages,
         counts: outcome.counts,
     })
@@ -334,7 +349,7 @@ pub async fn preview(
 pub async fn store(
     pool: &PgPool,
     meta: &DeliveryMeta<'_>,
-    rows: &[RawRecord],
+    rows: Vec<RawRecord>,
     repair: KeyRepair,
 ) -> Result<DeliveryReceipt, AppError> {
     let outcome = deliver(pool, meta, rows, repair, Mode::Atomic, false).await?;
@@ -385,12 +400,12 @@ pub async fn write_values(
     tx: &mut Transaction<'_, Postgres>,
     delivery_id: i64,
     records: &[Record],
-    classified: &[PreviewRow],
+    statuses: &[RowStatus],
 ) -> Result<(), AppError> {
     let changed: Vec<&Record> = records
         .iter()
-        .zip(classified)
-        .filter(|(_, row)| row.status != RowStatus::Unchanged)
+        .zip(statuses)
+        .filter(|(_, &status)| status != RowStatus::Unchanged)
         .map(|(record, _)| record)
         .collect();
     if changed.is_empty() {

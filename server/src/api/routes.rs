@@ -205,7 +205,7 @@ async fn idempotent(
     let mut outcome = match deliver(
         &state.pool,
         &meta,
-        &request.records,
+        request.records.clone(),
         KeyRepair::Exact,
         mode,
         dry_run,
@@ -294,7 +294,7 @@ pub(super) async fn post_file(
     let outcome = match deliver(
         &state.pool,
         &meta,
-        &rows,
+        rows,
         KeyRepair::LeadingZero,
         mode,
         query.nur_pruefen,

@@ -11,7 +11,7 @@ use std::path::Path;
 use app::auth::Role;
 use app::delivery::store::write_values;
 use app::delivery::validate::Record;
-use app::delivery::{Month, PreviewRow, RowStatus};
+use app::delivery::{Month, RowStatus};
 use app::services::Granularity;
 use chrono::NaiveDate;
 use sqlx::PgPool;
@@ -187,18 +187,8 @@ pub async fn load(pool: &PgPool, reference_dir: &Path) -> Result<String, DemoErr
         records.extend(spread::spread_row(row, &services, &population));
     }
 
-    let classified: Vec<PreviewRow> = records
-        .iter()
-        .map(|r| PreviewRow {
-            line: r.line,
-            service_id: r.service_id.clone(),
-            region_key: r.region_key.clone(),
-            month: r.month,
-            count: r.count,
-            status: RowStatus::New,
-        })
-        .collect();
-    write_values(&mut tx, delivery_id, &records, &classified).await?;
+    let statuses = vec![RowStatus::New; records.len()];
+    write_values(&mut tx, delivery_id, &records, &statuses).await?;
     sqlx::query("UPDATE delivery SET received = $2, new_values = $2 WHERE id = $1")
         .bind(delivery_id)
         .bind(records.len() as i32)
