@@ -139,6 +139,21 @@ async fn case_10_partial_stores_the_valid_part_and_retries_are_safe() {
         .unwrap();
     assert_eq!(deliveries, 1, "nothing stored twice");
 
+    let raw = || async {
+        client()
+            .post(format!("{}/api/v1/lieferungen", app.base))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(request.clone())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    };
+    assert_eq!(raw().await, raw().await, "a retry gets the same bytes");
+
     let changed = request.replace("120", "121");
     let (status, body) = post_json(&app, &token, "/api/v1/lieferungen", &changed).await;
     assert_eq!(status, 409, "{body}");

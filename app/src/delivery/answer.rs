@@ -109,6 +109,7 @@ pub struct Answer {
     pub empfangen: u32,
     pub gueltig: u32,
     pub fehlerhaft: u32,
+    /// Values written: new ones and corrections (unchanged ones are not).
     pub gespeichert: u32,
     pub neu: u32,
     pub korrigiert: u32,
@@ -241,7 +242,11 @@ impl Answer {
             empfangen,
             gueltig: empfangen - fehlerhaft,
             fehlerhaft,
-            gespeichert: if stored { accepted } else { 0 },
+            gespeichert: if stored {
+                counts.new + counts.corrected
+            } else {
+                0
+            },
             neu: counts.new,
             korrigiert: counts.corrected,
             unveraendert: counts.unchanged,

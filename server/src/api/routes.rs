@@ -174,7 +174,7 @@ async fn idempotent(
     dry_run: bool,
 ) -> Response {
     if !dry_run {
-        let earlier: Result<Option<(String, i16, Value)>, _> = sqlx::query_as(
+        let earlier: Result<Option<(String, i16, String)>, _> = sqlx::query_as(
             "SELECT request_hash, status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2",
         )
         .bind(principal)
@@ -194,7 +194,7 @@ async fn idempotent(
             }
             Ok(Some((_, status, response))) => {
                 let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-                return (status, Json(response)).into_response();
+                return (status, [(header::CONTENT_TYPE, "application/json")], response).into_response();
             }
             Ok(None) => {}
         }
@@ -227,6 +227,11 @@ async fn idempotent(
         |line| request.pointer_of(line),
     );
     answer.lieferung_id = Some(request.lieferung_id.clone());
+    // Kept as sent, so a retry gets the same bytes.
+    let body = match serde_json::to_string(&answer) {
+        Ok(body) => body,
+        Err(err) => return internal(err),
+    };
 
     if !dry_run {
         let stored = sqlx::query(
@@ -237,7 +242,7 @@ async fn idempotent(
         .bind(&request.lieferung_id)
         .bind(request_hash)
         .bind(status as i16)
-        .bind(serde_json::to_value(&answer).unwrap_or_default())
+        .bind(&body)
         .bind(outcome.delivery_id)
         .execute(&state.pool)
         .await;
@@ -245,7 +250,12 @@ async fn idempotent(
             return internal(err);
         }
     }
-    (code(status), Json(answer)).into_response()
+    (
+        code(status),
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 fn code(status: u16) -> StatusCode {
@@ -390,7 +400,7 @@ pub(super) async fn get_delivery(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let by_client: Result<Option<(i16, Value)>, _> =
+    let by_client: Result<Option<(i16, String)>, _> =
         sqlx::query_as("SELECT status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2")
             .bind(caller.principal())
             .bind(&id)
@@ -399,7 +409,8 @@ pub(super) async fn get_delivery(
     match by_client {
         Err(err) => return internal(err),
         Ok(Some((_, response))) => {
-            return Json(json!({ "zustand": "abgeschlossen", "antwort": response })).into_response()
+            let answer: Value = serde_json::from_str(&response).unwrap_or_default();
+            return Json(json!({ "zustand": "abgeschlossen", "antwort": answer })).into_response();
         }
         Ok(None) => {}
     }
