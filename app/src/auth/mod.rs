@@ -43,6 +43,7 @@ impl Role {
 
 /// The logged-in user as the app sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct SessionUser {
     pub id: i64,
     pub login: String,

@@ -69,8 +69,9 @@ fn dummy_hash() -> &'static str {
 }
 
 pub async fn load_user(pool: &PgPool, id: i64) -> Result<Option<SessionUser>, AppError> {
-    let row = sqlx::query_as::<_, (i64, String, String, Role, Option<i64>, Option<String>, Option<String>, Option<String>)>(
-        "SELECT u.id, u.login, u.display_name, u.role, u.organisation_id, o.name, u.region_key, r.name
+    Ok(sqlx::query_as::<_, SessionUser>(
+        "SELECT u.id, u.login, u.display_name, u.role, u.organisation_id, o.name AS organisation,
+                u.region_key, r.name AS region_name
          FROM app_user u
          LEFT JOIN organisation o ON o.id = u.organisation_id
          LEFT JOIN region r ON r.key = u.region_key
@@ -78,28 +79,7 @@ pub async fn load_user(pool: &PgPool, id: i64) -> Result<Option<SessionUser>, Ap
     )
     .bind(id)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(
-        |(
-            id,
-            login,
-            display_name,
-            role,
-            organisation_id,
-            organisation,
-            region_key,
-            region_name,
-        )| SessionUser {
-            id,
-            login,
-            display_name,
-            role,
-            organisation_id,
-            organisation,
-            region_key,
-            region_name,
-        },
-    ))
+    .await?)
 }
 
 /// The logged-in user, if any.

@@ -9,9 +9,8 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{dienst, dienste, ServiceDetail};
-use crate::error::AppError;
 use crate::services::ServiceSummary;
-use crate::ui::{format_number, Chart, ErrorBox, LoginHint};
+use crate::ui::{failed, format_number, Chart};
 
 fn month_or_dash(month: Option<crate::delivery::Month>) -> String {
     month
@@ -40,8 +39,7 @@ pub fn ServicesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Lade …"</p> }>
             {move || services.get().map(|result| match result {
                 Ok(list) => view! { <ServiceTable services=list/> }.into_any(),
-                Err(AppError::Unauthenticated) => view! { <LoginHint/> }.into_any(),
-                Err(err) => view! { <ErrorBox error=err/> }.into_any(),
+                Err(err) => failed(err),
             })}
         </Suspense>
     }
@@ -99,8 +97,7 @@ pub fn ServicePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p>"Lade …"</p> }>
             {move || detail.get().map(|result| match result {
                 Ok(detail) => view! { <ServiceView detail=detail/> }.into_any(),
-                Err(AppError::Unauthenticated) => view! { <LoginHint/> }.into_any(),
-                Err(err) => view! { <h1>"Onlinedienst"</h1><ErrorBox error=err/> }.into_any(),
+                Err(err) => view! { <h1>"Onlinedienst"</h1>{failed(err)} }.into_any(),
             })}
         </Suspense>
     }

@@ -7,8 +7,7 @@
 use leptos::prelude::*;
 
 use super::{lieferungen, Answer, DeliveryCounts};
-use crate::error::AppError;
-use crate::ui::{format_number, ErrorBox, LoginHint};
+use crate::ui::{failed, format_number};
 
 /// What the page shows after a check or a store.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,8 +122,7 @@ pub fn DeliveryPage() -> impl IntoView {
                         </tbody>
                     </table>
                 }.into_any(),
-                Err(AppError::Unauthenticated) => view! { <LoginHint/> }.into_any(),
-                Err(err) => view! { <ErrorBox error=err/> }.into_any(),
+                Err(err) => failed(err),
             })}
         </Suspense>
     }

@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 
 use super::{bericht_datenquellen, DATENQUELLEN_HEADER};
-use crate::error::AppError;
-use crate::ui::{format_number, ErrorBox, LoginHint};
+use crate::ui::{failed, format_number};
 
 #[component]
 pub fn ReportPage() -> impl IntoView {
@@ -37,8 +36,7 @@ pub fn ReportPage() -> impl IntoView {
                         </tbody>
                     </table>
                 }.into_any(),
-                Err(AppError::Unauthenticated) => view! { <LoginHint/> }.into_any(),
-                Err(err) => view! { <ErrorBox error=err/> }.into_any(),
+                Err(err) => failed(err),
             })}
         </Suspense>
     }

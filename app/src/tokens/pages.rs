@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::{api_token_anlegen, api_token_widerrufen, api_tokens, NewToken};
 use crate::error::AppError;
-use crate::ui::{ErrorBox, LoginHint};
+use crate::ui::{failed, ErrorBox};
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
@@ -86,8 +86,7 @@ pub fn TokensPage() -> impl IntoView {
                         </tbody>
                     </table>
                 }.into_any(),
-                Err(AppError::Unauthenticated) => view! { <LoginHint/> }.into_any(),
-                Err(err) => view! { <ErrorBox error=err/> }.into_any(),
+                Err(err) => failed(err),
             })}
         </Suspense>
     }

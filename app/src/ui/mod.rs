@@ -165,6 +165,14 @@ pub fn ErrorBox(error: AppError) -> impl IntoView {
     }
 }
 
+/// The view of a failed load: the login hint for the public, else the error.
+pub fn failed(error: AppError) -> AnyView {
+    match error {
+        AppError::Unauthenticated => view! { <LoginHint/> }.into_any(),
+        error => view! { <ErrorBox error=error/> }.into_any(),
+    }
+}
+
 /// Sends anonymous users to the login page.
 #[component]
 pub fn LoginHint() -> impl IntoView {
