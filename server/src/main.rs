@@ -55,8 +55,8 @@ enum Command {
     },
     /// Loads the demo data set (idempotent).
     Demo {
-        /// Folder with report-2024-02/.
-        #[arg(long, default_value = "../shared/data")]
+        /// Folder with regions/ and report-2024-02/.
+        #[arg(long, env = "ZSK_REFERENCE_DIR", default_value = "../shared/data")]
         reference_dir: PathBuf,
     },
 }
