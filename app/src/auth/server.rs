@@ -13,7 +13,8 @@ use super::{Role, SessionUser};
 use crate::error::AppError;
 use crate::regions::RegionKey;
 
-const SESSION_USER_KEY: &str = "user_id";
+/// The session entry holding the logged-in user's id.
+pub const SESSION_USER_KEY: &str = "user_id";
 /// Failed logins per account inside the window before logins are refused.
 const MAX_FAILURES: i64 = 5;
 const FAILURE_WINDOW_MINUTES: i64 = 15;

@@ -282,10 +282,27 @@ pub async fn deliver(
         && !validation.records.is_empty()
         && (mode == Mode::Partial || !validation.has_errors());
 
-    if !store {
-        let current = current_values(pool, &validation.records, false).await?;
-        let statuses = classify(&validation.records, &current);
-        let counts = count_rows(received, &statuses, &validation);
+    // One transaction for both: a check only reads and rolls back; a store
+    // locks the cells it classifies until it has written them.
+    let mut tx = pool.begin().await?;
+    let current = current_values(&mut *tx, &validation.records, store).await?;
+    let statuses = classify(&validation.records, &current);
+    let counts = count_rows(received, &statuses, &validation);
+    let delivery_id = if store {
+        let id = insert_delivery(&mut tx, meta, counts).await?;
+        write_values(&mut tx, id, &validation.records, &statuses).await?;
+        tx.commit().await?;
+        tracing::info!(
+            delivery.id = id,
+            channel = meta.channel.as_db(),
+            new = counts.new,
+            corrected = counts.corrected,
+            unchanged = counts.unchanged,
+            rejected = counts.rejected,
+            "delivery stored"
+        );
+        Some(id)
+    } else {
         if validation.has_errors() && !dry_run {
             tracing::warn!(
                 rejected = counts.rejected,
@@ -293,40 +310,15 @@ pub async fn deliver(
                 "delivery rejected"
             );
         }
-        return Ok(Outcome {
-            records: validation.records,
-            statuses,
-            messages: validation.messages,
-            counts,
-            rejected_lines: validation.rejected_lines,
-            delivery_id: None,
-        });
-    }
-
-    let mut tx = pool.begin().await?;
-    let current = current_values(&mut *tx, &validation.records, true).await?;
-    let statuses = classify(&validation.records, &current);
-    let counts = count_rows(received, &statuses, &validation);
-    let delivery_id = insert_delivery(&mut tx, meta, counts).await?;
-    write_values(&mut tx, delivery_id, &validation.records, &statuses).await?;
-    tx.commit().await?;
-
-    tracing::info!(
-        delivery.id = delivery_id,
-        channel = meta.channel.as_db(),
-        new = counts.new,
-        corrected = counts.corrected,
-        unchanged = counts.unchanged,
-        rejected = counts.rejected,
-        "delivery stored"
-    );
+        None
+    };
     Ok(Outcome {
         records: validation.records,
         statuses,
         messages: validation.messages,
         counts,
         rejected_lines: validation.rejected_lines,
-        delivery_id: Some(delivery_id),
+        delivery_id,
     })
 }
 

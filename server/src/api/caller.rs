@@ -94,7 +94,11 @@ impl FromRequestParts<AppState> for Caller {
                     "Anmeldung oder Token erforderlich.",
                 )
             })?;
-        let user_id: Option<i64> = session.get("user_id").await.ok().flatten();
+        let user_id: Option<i64> = session
+            .get(app::auth::server::SESSION_USER_KEY)
+            .await
+            .ok()
+            .flatten();
         let Some(user_id) = user_id else {
             return Err(Refusal(
                 StatusCode::UNAUTHORIZED,
