@@ -3,64 +3,73 @@
 //! typed spreadsheet cells into the text the rules read: region keys from
 //! numeric cells exactly, months from date cells.
 
-use super::table::{read_table, Cell, Table};
+use super::table::{visit_table, Cell, RowSink};
 use super::validate::{Message, RawRecord, COL_COUNT, COL_MONTH, COL_REGION, COL_SERVICE};
 
 const EXPECTED_HEADER: &str = "erwartet Onlinedienst;Region;Monat;Anzahl";
 
 /// The rows of a counts file, or the messages that say why it cannot be read.
 pub fn read_counts(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
-    let table = read_table(bytes)?;
-    let columns = map_columns(&table)?;
+    let mut reader = CountsReader::default();
+    visit_table(bytes, &mut reader)?;
+    if reader.errors.is_empty() {
+        Ok(reader.rows)
+    } else {
+        Err(reader.errors)
+    }
+}
 
-    // Rows are consumed one by one, so the file's cells are freed while the
-    // records are built: a large file is not held twice.
-    let header_len = table.header.len();
-    let mut rows = Vec::with_capacity(table.rows.len());
-    let mut errors = Vec::new();
-    for (line, mut cells) in table.rows {
+/// Builds each record as its row is read: the file's cells are never held
+/// as a whole, which matters for files of hundreds of thousands of rows.
+#[derive(Default)]
+struct CountsReader {
+    columns: [usize; 4],
+    header_len: usize,
+    rows: Vec<RawRecord>,
+    errors: Vec<Message>,
+}
+
+impl RowSink for CountsReader {
+    fn header(&mut self, line: u32, header: Vec<String>) -> Result<(), Vec<Message>> {
+        self.columns = map_columns(line, &header)?;
+        self.header_len = header.len();
+        Ok(())
+    }
+
+    fn row(&mut self, line: u32, mut cells: Vec<Cell>) {
         if cells.iter().all(|c| match c {
             Cell::Empty => true,
             Cell::Text(text) => text.trim().is_empty(),
             _ => false,
         }) {
-            continue;
+            return;
         }
-        if cells.len() < header_len && is_csv_row(&cells) {
-            errors.push(Message::error(
+        if cells.len() < self.header_len && is_csv_row(&cells) {
+            self.errors.push(Message::error(
                 Some(line),
                 None,
                 None,
                 format!(
-                    "{} Felder statt {header_len} wie in der Kopfzeile",
-                    cells.len()
+                    "{} Felder statt {} wie in der Kopfzeile",
+                    cells.len(),
+                    self.header_len
                 ),
             ));
-            continue;
+            return;
         }
         let mut take = |index: usize| {
             cells
                 .get_mut(index)
                 .map_or(Cell::Empty, |c| std::mem::replace(c, Cell::Empty))
         };
-        let (service, region, month, count) = (
-            take(columns[0]),
-            take(columns[1]),
-            take(columns[2]),
-            take(columns[3]),
-        );
-        rows.push(RawRecord {
+        let [service, region, month, count] = self.columns.map(&mut take);
+        self.rows.push(RawRecord {
             line,
             service: service.into_text(),
             region: region.into_text(),
             month: month_text(month),
             count: count.into_text(),
         });
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
     }
 }
 
@@ -78,10 +87,9 @@ fn month_text(cell: Cell) -> String {
 }
 
 /// Finds the four columns by name.
-fn map_columns(table: &Table) -> Result<[usize; 4], Vec<Message>> {
-    let line = Some(table.header_line);
-    let names: Vec<String> = table
-        .header
+fn map_columns(header_line: u32, header: &[String]) -> Result<[usize; 4], Vec<Message>> {
+    let line = Some(header_line);
+    let names: Vec<String> = header
         .iter()
         .map(|h| h.trim().trim_matches('"').trim().to_lowercase())
         .collect();
@@ -89,7 +97,7 @@ fn map_columns(table: &Table) -> Result<[usize; 4], Vec<Message>> {
         return Err(vec![Message::error(
             line,
             None,
-            table.header.first().map(String::as_str),
+            header.first().map(String::as_str),
             format!(
                 "Trennzeichen nicht erkannt: die Kopfzeile hat nur eine Spalte; {EXPECTED_HEADER}"
             ),

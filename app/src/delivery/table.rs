@@ -3,6 +3,11 @@
 //! 1900 and 1904 date systems), or a CSV in UTF-8 (with or without BOM) or
 //! Windows-1252, with comma, semicolon or tab (detected) and an optional
 //! Excel `sep=` line. A file mixing UTF-8 and another encoding is refused.
+//!
+//! Rows are handed to a [`RowSink`] one at a time, so a reader that builds
+//! its own records never holds the file as a whole table of cells.
+
+use std::borrow::Cow;
 
 use calamine::{Data, Reader};
 use chrono::NaiveDate;
@@ -52,12 +57,43 @@ pub struct Table {
     pub rows: Vec<(u32, Vec<Cell>)>,
 }
 
-/// Reads CSV or .xlsx (recognised by content, not by name).
+/// Receives a file's header and then its rows, one at a time.
+pub trait RowSink {
+    /// The header row and its physical line; an error stops the reading.
+    fn header(&mut self, line: u32, header: Vec<String>) -> Result<(), Vec<Message>>;
+    /// One row below the header with its physical line.
+    fn row(&mut self, line: u32, cells: Vec<Cell>);
+}
+
+impl RowSink for Table {
+    fn header(&mut self, line: u32, header: Vec<String>) -> Result<(), Vec<Message>> {
+        self.header_line = line;
+        self.header = header;
+        Ok(())
+    }
+
+    fn row(&mut self, line: u32, cells: Vec<Cell>) {
+        self.rows.push((line, cells));
+    }
+}
+
+/// Reads CSV or .xlsx (recognised by content, not by name) into a table.
 pub fn read_table(bytes: &[u8]) -> Result<Table, Vec<Message>> {
+    let mut table = Table {
+        header_line: 1,
+        header: Vec::new(),
+        rows: Vec::new(),
+    };
+    visit_table(bytes, &mut table)?;
+    Ok(table)
+}
+
+/// Reads CSV or .xlsx (recognised by content, not by name) row by row.
+pub fn visit_table(bytes: &[u8], sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
     if bytes.starts_with(b"PK\x03\x04") {
-        read_xlsx(bytes)
+        visit_xlsx(bytes, sink)
     } else {
-        read_csv(&decode(bytes)?)
+        visit_csv(&decode(bytes)?, sink)
     }
 }
 
@@ -66,10 +102,10 @@ fn fail(line: Option<u32>, text: impl Into<String>) -> Vec<Message> {
 }
 
 /// UTF-8 (BOM stripped) or, if the bytes are not UTF-8 at all, Windows-1252.
-pub fn decode(bytes: &[u8]) -> Result<String, Vec<Message>> {
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, Vec<Message>> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => Ok(Cow::Borrowed(text)),
         Err(err) => {
             let line_of =
                 |offset: usize| bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
@@ -90,7 +126,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, Vec<Message>> {
                     "Zeichenkodierung nicht erkannt; bitte als „CSV UTF-8“ speichern",
                 ));
             }
-            Ok(text.into_owned())
+            Ok(Cow::Owned(text.into_owned()))
         }
     }
 }
@@ -119,7 +155,7 @@ fn first_utf8_multibyte(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-fn read_csv(text: &str) -> Result<Table, Vec<Message>> {
+fn visit_csv(text: &str, sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
     let (mut line_offset, mut body, mut delimiter) = (0u32, text, None);
     let first_line = text.lines().next().unwrap_or_default();
     if let Some(sep) = first_line.trim().strip_prefix("sep=") {
@@ -175,33 +211,36 @@ fn read_csv(text: &str) -> Result<Table, Vec<Message>> {
         line_feeds.partition_point(|&at| at < start) as u32 + 1 + line_offset
     };
 
-    let mut records = reader.records();
-    let header = match records.next() {
-        Some(Ok(header)) => header.iter().map(str::to_owned).collect(),
+    // One record buffer for the whole file: only the cells handed on are
+    // allocated.
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => sink.header(1 + line_offset, record.iter().map(str::to_owned).collect())?,
         _ => return Err(fail(Some(1 + line_offset), "Kopfzeile nicht lesbar")),
-    };
-    let mut rows = Vec::new();
+    }
     let mut errors = Vec::new();
-    for result in records {
-        match result {
-            Ok(record) => {
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
                 let cells = record.iter().map(|c| Cell::Text(c.to_owned())).collect();
-                rows.push((line_of(record.position()), cells));
+                sink.row(line_of(record.position()), cells);
             }
-            Err(err) => errors.push(Message::error(
-                Some(line_of(err.position())),
-                None,
-                None,
-                "Zeile nicht lesbar (Anführungszeichen prüfen)",
-            )),
+            Err(err) => {
+                errors.push(Message::error(
+                    Some(line_of(err.position())),
+                    None,
+                    None,
+                    "Zeile nicht lesbar (Anführungszeichen prüfen)",
+                ));
+                if matches!(err.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+            }
         }
     }
     if errors.is_empty() {
-        Ok(Table {
-            header_line: 1 + line_offset,
-            header,
-            rows,
-        })
+        Ok(())
     } else {
         Err(errors)
     }
@@ -215,7 +254,7 @@ fn detect_delimiter(header: &str) -> u8 {
         .unwrap_or(b';')
 }
 
-fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<Message>> {
+fn visit_xlsx(bytes: &[u8], sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
     let unreadable = |_| {
         fail(
             None,
@@ -250,20 +289,14 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, Vec<Message>> {
     };
     // Columns left of the used range are empty; keep positions aligned.
     let pad = vec![String::new(); first_column as usize];
-    let header = pad.iter().cloned().chain(header).collect();
-    let rows = lines
-        .map(|(line, row)| {
-            let cells = std::iter::repeat_n(Cell::Empty, first_column as usize)
-                .chain(row.iter().map(cell))
-                .collect();
-            (line, cells)
-        })
-        .collect();
-    Ok(Table {
-        header_line,
-        header,
-        rows,
-    })
+    sink.header(header_line, pad.iter().cloned().chain(header).collect())?;
+    for (line, row) in lines {
+        let cells = std::iter::repeat_n(Cell::Empty, first_column as usize)
+            .chain(row.iter().map(cell))
+            .collect();
+        sink.row(line, cells);
+    }
+    Ok(())
 }
 
 fn cell(data: &Data) -> Cell {

@@ -88,20 +88,31 @@ pub mod server {
         Ok(NewToken { id, token })
     }
 
-    /// The principal of a valid, unrevoked token; records its use.
+    /// The principal of a valid, unrevoked token; records its use. The
+    /// last use is shown to the minute, so it is written at most once a
+    /// minute: concurrent calls with one token do not queue on its row.
     pub async fn authenticate(
         pool: &PgPool,
         token: &str,
     ) -> Result<Option<TokenPrincipal>, AppError> {
-        let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-            "UPDATE api_token SET last_used_at = now()
-             WHERE token_hash = $1 AND revoked_at IS NULL
-             RETURNING id, organisation_id",
+        let row: Option<(i64, Option<i64>, bool)> = sqlx::query_as(
+            "SELECT id, organisation_id,
+                    last_used_at IS NULL OR last_used_at < now() - interval '1 minute'
+             FROM api_token WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash(token.trim()))
         .fetch_optional(pool)
         .await?;
-        Ok(row.map(|(token_id, organisation_id)| TokenPrincipal {
+        let Some((token_id, organisation_id, stale)) = row else {
+            return Ok(None);
+        };
+        if stale {
+            sqlx::query("UPDATE api_token SET last_used_at = now() WHERE id = $1")
+                .bind(token_id)
+                .execute(pool)
+                .await?;
+        }
+        Ok(Some(TokenPrincipal {
             token_id,
             organisation_id,
         }))
