@@ -69,4 +69,9 @@ pub struct ServeConfig {
     /// Largest request body in bytes.
     #[arg(long, env = "ZSK_MAX_BODY_BYTES", default_value_t = 20 * 1024 * 1024)]
     pub max_body_bytes: usize,
+
+    /// Counts files with this many data rows or more are delivered in the
+    /// background (answer 202 and a job to poll); smaller ones at once.
+    #[arg(long, env = "ZSK_JOB_ROWS", default_value_t = app::delivery::jobs::DEFAULT_INLINE_ROWS)]
+    pub job_rows: usize,
 }

@@ -4,11 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use app::auth::Role;
+use app::delivery::jobs::JobQueue;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
 use server::config::{DatabaseConfig, ServeConfig};
 use server::db::Database;
-use server::http::{router, server_function_paths, RouterOptions};
+use server::http::{router_with_jobs, server_function_paths, RouterOptions};
 
 #[derive(Parser)]
 #[command(name = "zsk", about = "Zentrale Statistik-Komponente", version)]
@@ -69,6 +70,14 @@ enum RegionenCommand {
         /// Gebietsstand of the file (JJJJ-MM-TT).
         #[arg(long)]
         stand: NaiveDate,
+    },
+    /// Loads key changes (Schlüssel alt;Name alt;Schlüssel neu;Stichtag), all
+    /// or nothing: old keys end the day before the Stichtag, missing ones are added.
+    Aenderungen {
+        file: PathBuf,
+        /// Check and show what would change, store nothing.
+        #[arg(long)]
+        nur_pruefen: bool,
     },
 }
 
@@ -168,6 +177,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("{summary}");
             Ok(())
         }
+        Command::Regionen {
+            command: RegionenCommand::Aenderungen { file, nur_pruefen },
+        } => load_key_changes(&db, &file, nur_pruefen).await,
         Command::Katalog {
             command: KatalogCommand::Import { dir },
         } => {
@@ -237,7 +249,11 @@ async fn serve(db: &Database, config: ServeConfig) -> Result<(), Box<dyn std::er
         secure_cookies: config.secure_cookies,
         max_body_bytes: config.max_body_bytes,
     };
-    let app = router(db.pool.clone(), &config.site_root, &options);
+    // File deliveries a crash or stop left unfinished run again from their
+    // stored files; nothing of them was stored.
+    let jobs = JobQueue::new(db.pool.clone(), config.job_rows);
+    jobs.resume().await?;
+    let app = router_with_jobs(db.pool.clone(), &config.site_root, &options, jobs);
     let listener = tokio::net::TcpListener::bind(config.bind).await?;
     println!("ZSK läuft auf http://{}", listener.local_addr()?);
     if config.demo {
@@ -257,6 +273,26 @@ async fn shutdown_signal() {
         _ = term.recv() => {}
     }
     tracing::info!("shutting down");
+}
+
+async fn load_key_changes(
+    db: &Database,
+    file: &std::path::Path,
+    dry_run: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+    let meta = server::regions::LoadMeta {
+        channel: server::regions::LoadChannel::Cli,
+        user_id: None,
+        token_id: None,
+        file_name: name.as_deref(),
+    };
+    let summary = server::regions::import_changes_file(&db.pool, &bytes, meta, dry_run)
+        .await
+        .map_err(|err| err.to_string())?;
+    println!("{summary}");
+    Ok(())
 }
 
 async fn create_token(

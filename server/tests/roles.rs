@@ -154,7 +154,10 @@ async fn plain_routes_for_every_actor() {
             "/dienste",
             "/dienste/A-KREIS",
             "/lieferung",
+            "/lieferung/formular",
             "/bericht",
+            "/tokens",
+            "/regionen/aenderungen",
             "/anmelden",
         ] {
             assert_eq!(actor.get(path).await.status(), 200, "{path}");

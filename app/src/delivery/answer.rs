@@ -97,9 +97,18 @@ pub struct RecordResult {
 #[serde(default)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Answer {
-    /// A message about the whole request (e.g. not logged in, too large).
+    /// A message about the whole request (e.g. not logged in, too large,
+    /// the same file already stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meldung: Option<String>,
+    /// The job of a file delivery (`auftrag-<Nummer>`), which
+    /// `GET /api/v1/lieferungen/{auftrag}` answers again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auftrag: Option<String>,
+    /// The same file was stored before: this is that delivery's answer and
+    /// nothing was stored again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub bereits_gespeichert: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lieferung_id: Option<String>,
     /// GESPEICHERT, TEILWEISE, ABGELEHNT; for a dry run GEPRUEFT or FEHLERHAFT.
@@ -126,6 +135,67 @@ pub struct Answer {
     /// Whether `ergebnisse` was cut at `MAX_RESULTS`.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub ergebnisse_gekuerzt: bool,
+    /// Whether `fehler` or `hinweise` were cut at `MAX_RESULTS` each (the
+    /// counts above cover all).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub meldungen_gekuerzt: bool,
+}
+
+/// The state of a file delivery that runs as a background job: the body
+/// of `202 Accepted`, and of `GET /api/v1/lieferungen/{auftrag}` while the
+/// job waits or runs. Once it is finished, that call answers the final
+/// [`Answer`] with its own status.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct JobStatus {
+    /// The job's id, `auftrag-<Nummer>`.
+    pub auftrag: String,
+    /// `wartend` or `laufend`.
+    pub zustand: String,
+    /// While running: `lesen` (the file), `pruefen` (the rows) or
+    /// `schreiben` (the values).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phase: Option<String>,
+    /// Rows of the current phase done so far (`schreiben`: values written).
+    pub zeilen_fertig: u32,
+    /// Rows of the current phase, once known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zeilen_gesamt: Option<u32>,
+    /// Progress of the whole job, 0–100.
+    pub prozent: u8,
+    /// Where to ask again (about once a second).
+    pub abfrage: String,
+    /// The state in words, for people.
+    pub meldung: String,
+}
+
+impl JobStatus {
+    /// "Werte werden gespeichert: 40.000 von 120.000 (45 %)".
+    pub fn describe(
+        state: &str,
+        phase: Option<&str>,
+        done: u32,
+        total: Option<u32>,
+        percent: u8,
+    ) -> String {
+        let number = |n: u32| crate::ui::format_number(i64::from(n));
+        let of_total = total
+            .map(|t| format!(": {} von {}", number(done), number(t)))
+            .unwrap_or_default();
+        match (state, phase) {
+            ("wartend", _) => "Wartet auf den Start …".to_owned(),
+            (_, Some("lesen")) => format!("Datei wird gelesen ({percent} %)"),
+            (_, Some("pruefen")) => format!(
+                "{} Zeilen werden geprüft ({percent} %)",
+                total.map(number).unwrap_or_default()
+            ),
+            (_, Some("schreiben")) => {
+                format!("Werte werden gespeichert{of_total} ({percent} %)")
+            }
+            _ => format!("Wird bearbeitet ({percent} %)"),
+        }
+    }
 }
 
 /// The most per-record results an answer lists.
@@ -233,8 +303,13 @@ impl Answer {
                 }
             })
             .collect();
+        let meldungen_gekuerzt = fehler.len() > MAX_RESULTS || hinweise.len() > MAX_RESULTS;
+        fehler.truncate(MAX_RESULTS);
+        hinweise.truncate(MAX_RESULTS);
         let answer = Self {
             meldung: None,
+            auftrag: None,
+            bereits_gespeichert: false,
             lieferung_id: None,
             status: status.to_owned(),
             modus: if partial { "teilweise" } else { "atomar" }.to_owned(),
@@ -256,6 +331,7 @@ impl Answer {
             hinweise,
             ergebnisse,
             ergebnisse_gekuerzt: outcome.records.len() > MAX_RESULTS,
+            meldungen_gekuerzt,
         };
         (code, answer)
     }

@@ -6,6 +6,11 @@ mod api;
 mod count;
 #[cfg(feature = "ssr")]
 pub mod counts_file;
+pub mod form;
+pub mod form_page;
+mod history;
+#[cfg(feature = "ssr")]
+pub mod jobs;
 mod month;
 #[cfg_attr(not(feature = "csr"), allow(dead_code))]
 pub mod pages;
@@ -15,9 +20,12 @@ pub mod store;
 pub mod table;
 pub mod validate;
 
-pub use answer::{Answer, CountValue, DeliveryRequest, Finding, RecordResult, ServiceValues};
+pub use answer::{
+    Answer, CountValue, DeliveryRequest, Finding, JobStatus, RecordResult, ServiceValues,
+};
 pub use api::*;
 pub use count::{parse_count, COUNT_RULE};
+pub use history::*;
 pub use month::{Month, MONTH_RULE};
 pub use validate::{Message, Severity};
 
@@ -92,7 +100,10 @@ pub struct DeliverySummary {
     pub received_at: String,
     pub channel: String,
     pub file_name: Option<String>,
+    /// The user or the API token that delivered.
     pub user: Option<String>,
     pub organisation: Option<String>,
     pub counts: DeliveryCounts,
+    /// Whether the original file is kept (`/api/v1/lieferungen/{id}/datei`).
+    pub has_file: bool,
 }

@@ -2,11 +2,15 @@
 //! stored (new, correction, unchanged, error), confirm, and find the
 //! delivery in the history. The file goes to the same endpoint scripts use
 //! (`/api/v1/lieferungen/datei`), as bytes, so encodings and .xlsx are read
-//! on the server by the one pipeline.
+//! on the server by the one pipeline. A large file runs as a background
+//! job: the page asks for its state every second and shows the progress.
+//! The history links each delivery's original file; the value history
+//! shows every value a cell ever had.
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 
-use super::{lieferungen, Answer, DeliveryCounts};
+use super::{channel_label, lieferungen, Answer, DeliveryCounts, JobStatus, ValueHistorySection};
 use crate::ui::{failed, format_number};
 
 /// What the page shows after a check or a store.
@@ -22,6 +26,8 @@ pub fn DeliveryPage() -> impl IntoView {
     let file = RwSignal::new_local(None::<upload::SelectedFile>);
     let stage = RwSignal::new(None::<Stage>);
     let busy = RwSignal::new(false);
+    // The state of a background job while the page waits for it.
+    let job = RwSignal::new(None::<JobStatus>);
     let partial = RwSignal::new(false);
     let history = LocalResource::new(lieferungen);
 
@@ -40,7 +46,11 @@ pub fn DeliveryPage() -> impl IntoView {
             "atomar"
         };
         leptos::task::spawn_local(async move {
-            let result = upload::send(&selected, dry_run, mode).await;
+            let result = upload::send(&selected, dry_run, mode, move |status| {
+                job.set(Some(status))
+            })
+            .await;
+            job.set(None);
             stage.set(Some(match result {
                 Ok(answer) if dry_run => Stage::Checked(answer),
                 Ok(answer) if answer.lieferung.is_some() => {
@@ -62,6 +72,7 @@ pub fn DeliveryPage() -> impl IntoView {
             ", eine Zeile je Onlinedienst, Region und Monat. Monat als JJJJ-MM (auch „Mai 2024“ oder 05/2024), "
             "Anzahl als ganze Zahl ≥ 0 (Tausenderpunkte erlaubt)."
         </p>
+        <p>"Einzelne Werte tippen Sie bequemer " <A href="/lieferung/formular">"im Formular"</A> " ein."</p>
         <div class="form">
             <label for="datei">"CSV- oder Excel-Datei"</label>
             <input id="datei" type="file" accept=".csv,.txt,.xlsx,text/csv" on:change=on_file/>
@@ -73,9 +84,13 @@ pub fn DeliveryPage() -> impl IntoView {
                 "Prüfen"
             </button>
         </div>
-        {move || busy.get().then(|| view! {
-            <p role="status"><progress aria-label="Datei wird übertragen und geprüft"></progress>" Wird bearbeitet …"</p>
-        })}
+        {move || match (busy.get(), job.get()) {
+            (true, Some(status)) => Some(view! { <JobProgress status=status/> }.into_any()),
+            (true, None) => Some(view! {
+                <p role="status"><progress aria-label="Datei wird übertragen und geprüft"></progress>" Wird bearbeitet …"</p>
+            }.into_any()),
+            _ => None,
+        }}
         {move || stage.get().map(|stage| match stage {
             Stage::Checked(answer) => {
                 let can_store = answer.fehler.is_empty() || (partial.get_untracked() && answer.gueltig > 0);
@@ -90,7 +105,10 @@ pub fn DeliveryPage() -> impl IntoView {
             }
             Stage::Stored(answer) => view! {
                 <div class="success" role="status" data-testid="quittung">
-                    {format!("Lieferung {} gespeichert: {}", answer.lieferung.unwrap_or_default(), answer_text(&answer))}
+                    {match &answer.meldung {
+                        Some(text) if answer.bereits_gespeichert => format!("{text}. {}", answer_text(&answer)),
+                        _ => format!("Lieferung {} gespeichert: {}", answer.lieferung.unwrap_or_default(), answer_text(&answer)),
+                    }}
                 </div>
                 <Findings answer=answer/>
             }.into_any(),
@@ -106,15 +124,15 @@ pub fn DeliveryPage() -> impl IntoView {
                         <caption>"Lieferungen Ihrer Organisation, neueste zuerst"</caption>
                         <thead><tr>
                             <th scope="col">"Nr."</th><th scope="col">"Eingang"</th><th scope="col">"Weg"</th>
-                            <th scope="col">"Datei"</th><th scope="col">"Von"</th><th scope="col">"Ergebnis"</th>
+                            <th scope="col">"Originaldatei"</th><th scope="col">"Von"</th><th scope="col">"Ergebnis"</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|d| view! {
                                 <tr>
                                     <th scope="row">{d.id}</th>
                                     <td>{d.received_at}</td>
-                                    <td>{d.channel}</td>
-                                    <td>{d.file_name.unwrap_or_default()}</td>
+                                    <td>{channel_label(&d.channel)}</td>
+                                    <td>{file_link(d.id, d.has_file, d.file_name)}</td>
                                     <td>{d.user.or(d.organisation).unwrap_or_default()}</td>
                                     <td>{counts_text(&d.counts)}</td>
                                 </tr>
@@ -125,6 +143,32 @@ pub fn DeliveryPage() -> impl IntoView {
                 Err(err) => failed(err),
             })}
         </Suspense>
+        <ValueHistorySection/>
+    }
+}
+
+/// The download link of a delivery's original file, named like the file.
+fn file_link(id: i64, has_file: bool, name: Option<String>) -> AnyView {
+    match (has_file, name) {
+        (true, name) => {
+            let href = format!("/api/v1/lieferungen/{id}/datei");
+            let text = name.unwrap_or_else(|| format!("Datei der Lieferung {id}"));
+            view! { <a href=href download="">{text}</a> }.into_any()
+        }
+        (false, name) => name.unwrap_or_default().into_any(),
+    }
+}
+
+/// The progress of a background job: a bar and the state in words, read
+/// out by screen readers as it changes.
+#[component]
+fn JobProgress(status: JobStatus) -> impl IntoView {
+    view! {
+        <div class="job-progress" data-testid="fortschritt">
+            <label for="auftrag-fortschritt">{format!("Fortschritt von {}", status.auftrag)}</label>
+            <progress id="auftrag-fortschritt" max="100" value=status.prozent>{format!("{} %", status.prozent)}</progress>
+            <p role="status" aria-live="polite">{status.meldung}</p>
+        </div>
     }
 }
 
@@ -228,9 +272,10 @@ fn PreviewView(answer: Answer) -> impl IntoView {
     }
 }
 
-/// Sending the chosen file; only the browser build talks HTTP itself.
+/// Sending the chosen file and, for a background job, asking for its
+/// state until the answer comes; only the browser build talks HTTP itself.
 mod upload {
-    use super::Answer;
+    use super::{Answer, JobStatus};
 
     #[cfg(feature = "csr")]
     pub type SelectedFile = web_sys::File;
@@ -250,42 +295,90 @@ mod upload {
     }
 
     /// Posts the file; the answer, or a German message why there is none.
+    /// While a background job runs, its state goes to `on_progress` once a
+    /// second.
     #[cfg(feature = "csr")]
-    pub async fn send(file: &SelectedFile, dry_run: bool, mode: &str) -> Result<Answer, String> {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen_futures::JsFuture;
+    pub async fn send(
+        file: &SelectedFile,
+        dry_run: bool,
+        mode: &str,
+        on_progress: impl Fn(JobStatus),
+    ) -> Result<Answer, String> {
         let failed =
             |_| "Die Datei konnte nicht übertragen werden. Bitte erneut versuchen.".to_owned();
-
         let init = web_sys::RequestInit::new();
         init.set_method("POST");
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
         init.set_body(file);
         let headers = web_sys::Headers::new().map_err(failed)?;
         headers.set("X-Dateiname", &file.name()).map_err(failed)?;
         init.set_headers(&headers);
         let url = format!("/api/v1/lieferungen/datei?nur_pruefen={dry_run}&modus={mode}");
-        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(failed)?;
-        let window = web_sys::window().ok_or("Kein Browserfenster")?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-            .await
-            .map_err(failed)?
-            .dyn_into()
-            .map_err(failed)?;
-        let text = JsFuture::from(response.text().map_err(failed)?)
-            .await
-            .map_err(failed)?;
-        let text = text.as_string().unwrap_or_default();
+        let (mut status, mut text) = fetch(&url, &init).await.map_err(failed)?;
+
+        // 202: a background job; ask again every second until it ends.
+        let mut failures = 0;
+        while status == 202 {
+            let job: JobStatus = serde_json::from_str(&text)
+                .map_err(|_| "Unerwartete Antwort des Servers (202)".to_owned())?;
+            let poll = job.abfrage.clone();
+            let lost = format!(
+                "Die Verbindung ist unterbrochen. {} läuft auf dem Server weiter; das Ergebnis erscheint in der Liste der Lieferungen.",
+                job.auftrag
+            );
+            on_progress(job);
+            sleep(1000).await;
+            let init = web_sys::RequestInit::new();
+            init.set_method("GET");
+            match fetch(&poll, &init).await {
+                Ok(next) => (status, text) = next,
+                Err(_) if failures < 10 => failures += 1,
+                Err(_) => return Err(lost),
+            }
+        }
         let answer: Answer = serde_json::from_str(&text)
-            .map_err(|_| format!("Unerwartete Antwort des Servers ({})", response.status()))?;
-        match (response.status(), &answer.meldung) {
+            .map_err(|_| format!("Unerwartete Antwort des Servers ({status})"))?;
+        match (status, &answer.meldung) {
             (status, Some(text)) if status >= 400 => Err(text.clone()),
             _ => Ok(answer),
         }
     }
 
+    /// One request of this origin with the session cookie: status and body.
+    #[cfg(feature = "csr")]
+    async fn fetch(
+        url: &str,
+        init: &web_sys::RequestInit,
+    ) -> Result<(u16, String), wasm_bindgen::JsValue> {
+        use wasm_bindgen::JsCast;
+        use wasm_bindgen_futures::JsFuture;
+        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
+        let request = web_sys::Request::new_with_str_and_init(url, init)?;
+        let window = web_sys::window().ok_or("Kein Browserfenster")?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+            .await?
+            .dyn_into()?;
+        let text = JsFuture::from(response.text()?).await?;
+        Ok((response.status(), text.as_string().unwrap_or_default()))
+    }
+
+    #[cfg(feature = "csr")]
+    async fn sleep(ms: i32) {
+        use wasm_bindgen_futures::js_sys::Promise;
+        let promise = Promise::new(&mut |resolve, _| {
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        });
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+
     #[cfg(not(feature = "csr"))]
-    pub async fn send(_file: &SelectedFile, _dry_run: bool, _mode: &str) -> Result<Answer, String> {
+    pub async fn send(
+        _file: &SelectedFile,
+        _dry_run: bool,
+        _mode: &str,
+        _on_progress: impl Fn(JobStatus),
+    ) -> Result<Answer, String> {
         Err("nur im Browser".to_owned())
     }
 }

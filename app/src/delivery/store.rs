@@ -8,8 +8,9 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use sqlx::{PgPool, Postgres, Transaction};
 
+use super::jobs::{Phase, Progress};
 use super::validate::{
-    KeyRepair, MasterData, RawRecord, Record, RegionRule, ServiceRule, Validation,
+    KeyRepair, MasterData, RawRecord, Record, RegionLink, RegionRule, ServiceRule, Validation,
 };
 use super::{DeliveryCounts, DeliveryPreview, DeliveryReceipt, PreviewRow, RowStatus};
 use crate::error::AppError;
@@ -33,13 +34,19 @@ pub enum Channel {
 }
 
 impl Channel {
-    fn as_db(self) -> &'static str {
+    pub fn as_db(self) -> &'static str {
         match self {
             Self::Csv => "csv",
             Self::Form => "form",
             Self::Api => "api",
             Self::Demo => "demo",
         }
+    }
+
+    pub fn from_db(text: &str) -> Option<Self> {
+        [Self::Csv, Self::Form, Self::Api, Self::Demo]
+            .into_iter()
+            .find(|channel| channel.as_db() == text)
     }
 }
 
@@ -65,6 +72,8 @@ pub async fn load_master_data(
     .bind(&service_ids)
     .fetch_all(pool)
     .await?;
+    // A key formed by a key change is valid from its Stichtag, unless a
+    // change says it carries on or the register knew it earlier.
     #[allow(clippy::type_complexity)]
     let regions: Vec<(
         String,
@@ -73,8 +82,26 @@ pub async fn load_master_data(
         String,
         Option<String>,
         Option<NaiveDate>,
+        Option<NaiveDate>,
     )> = sqlx::query_as(
-        "SELECT key, name, level, cell_key, ars, valid_to FROM region WHERE key = ANY($1)",
+        "SELECT r.key, r.name, r.level, r.cell_key, r.ars, r.valid_to,
+                (SELECT min(c.stichtag) FROM region_change c
+                 WHERE c.new_key = r.key AND c.old_key <> r.key
+                 HAVING min(c.stichtag) <= r.valid_from
+                    AND NOT EXISTS (SELECT 1 FROM region_change k
+                                    WHERE k.old_key = r.key AND k.new_key = r.key))
+         FROM region r WHERE r.key = ANY($1)",
+    )
+    .bind(&region_keys)
+    .fetch_all(pool)
+    .await?;
+    // (old key, its name, new key, its name, Stichtag) of the loaded keys.
+    let changes: Vec<(String, String, String, String, NaiveDate)> = sqlx::query_as(
+        "SELECT c.old_key, coalesce(o.name, c.old_name), c.new_key, n.name, c.stichtag
+         FROM region_change c
+         JOIN region n ON n.key = c.new_key
+         LEFT JOIN region o ON o.key = c.old_key
+         WHERE c.old_key <> c.new_key AND (c.old_key = ANY($1) OR c.new_key = ANY($1))",
     )
     .bind(&region_keys)
     .fetch_all(pool)
@@ -98,9 +125,24 @@ pub async fn load_master_data(
             )
         })
         .collect();
+    let link = |key: &str, name: &str, stichtag: NaiveDate| RegionLink {
+        key: key.to_owned(),
+        name: name.to_owned(),
+        stichtag,
+    };
     let regions = regions
         .into_iter()
-        .map(|(key, name, level, cell_key, ars, valid_to)| {
+        .map(|(key, name, level, cell_key, ars, valid_to, valid_from)| {
+            let successors = changes
+                .iter()
+                .filter(|c| c.0 == key)
+                .map(|c| link(&c.2, &c.3, c.4))
+                .collect();
+            let predecessors = changes
+                .iter()
+                .filter(|c| c.2 == key)
+                .map(|c| link(&c.0, &c.1, c.4))
+                .collect();
             (
                 key.clone(),
                 RegionRule {
@@ -110,6 +152,9 @@ pub async fn load_master_data(
                     cell_key,
                     ars,
                     valid_to,
+                    valid_from,
+                    successors,
+                    predecessors,
                 },
             )
         })
@@ -224,6 +269,11 @@ pub struct DeliveryMeta<'a> {
     pub file_name: Option<&'a str>,
     /// The client's own id of the delivery (`lieferung_id`).
     pub external_id: Option<&'a str>,
+    /// The stored original file a file delivery came from.
+    pub file_id: Option<i64>,
+    /// The job a file delivery runs in: told each phase and written chunk,
+    /// and given the final answer inside the store transaction.
+    pub progress: Option<&'a Progress>,
 }
 
 /// The result of one delivery: what each row is, the messages, the counts
@@ -273,10 +323,13 @@ pub async fn deliver(
     mode: Mode,
     dry_run: bool,
 ) -> Result<Outcome, AppError> {
+    let received = rows.len();
+    if let Some(progress) = meta.progress {
+        progress.phase(Phase::Checking, received).await;
+    }
     let master = load_master_data(pool, meta.deliverer, &rows).await?;
     let validation = super::validate::validate(&rows, &master, repair);
     // The checked records are all that is needed from here on.
-    let received = rows.len();
     drop(rows);
     let store = !dry_run
         && !validation.records.is_empty()
@@ -288,38 +341,44 @@ pub async fn deliver(
     let current = current_values(&mut *tx, &validation.records, store).await?;
     let statuses = classify(&validation.records, &current);
     let counts = count_rows(received, &statuses, &validation);
-    let delivery_id = if store {
-        let id = insert_delivery(&mut tx, meta, counts).await?;
-        write_values(&mut tx, id, &validation.records, &statuses).await?;
-        tx.commit().await?;
-        tracing::info!(
-            delivery.id = id,
-            channel = meta.channel.as_db(),
-            new = counts.new,
-            corrected = counts.corrected,
-            unchanged = counts.unchanged,
-            rejected = counts.rejected,
-            "delivery stored"
-        );
-        Some(id)
-    } else {
-        if validation.has_errors() && !dry_run {
+    let mut outcome = Outcome {
+        records: validation.records,
+        statuses,
+        messages: validation.messages,
+        counts,
+        rejected_lines: validation.rejected_lines,
+        delivery_id: None,
+    };
+    if !store {
+        if outcome.has_errors() && !dry_run {
             tracing::warn!(
                 rejected = counts.rejected,
                 channel = meta.channel.as_db(),
                 "delivery rejected"
             );
         }
-        None
-    };
-    Ok(Outcome {
-        records: validation.records,
-        statuses,
-        messages: validation.messages,
-        counts,
-        rejected_lines: validation.rejected_lines,
-        delivery_id,
-    })
+        return Ok(outcome);
+    }
+
+    let id = insert_delivery(&mut tx, meta, counts).await?;
+    let (records, statuses) = (&outcome.records, &outcome.statuses);
+    write_reporting(&mut tx, id, records, statuses, meta.progress).await?;
+    outcome.delivery_id = Some(id);
+    // A job's final answer commits with the values: stored once or not at all.
+    if let Some(progress) = meta.progress {
+        progress.finish_in(&mut tx, &outcome).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(
+        delivery.id = id,
+        channel = meta.channel.as_db(),
+        new = counts.new,
+        corrected = counts.corrected,
+        unchanged = counts.unchanged,
+        rejected = counts.rejected,
+        "delivery stored"
+    );
+    Ok(outcome)
 }
 
 /// Shows what storing the rows would do; stores nothing.
@@ -368,8 +427,8 @@ async fn insert_delivery(
 ) -> Result<i64, AppError> {
     let id = sqlx::query_scalar(
         "INSERT INTO delivery (organisation_id, user_id, channel, file_name, received, new_values, corrected,
-                               unchanged, rejected, token_id, external_id)
-         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                               unchanged, rejected, token_id, external_id, file_id)
+         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
     )
     .bind(meta.organisation_id)
     .bind(meta.user_id)
@@ -382,6 +441,7 @@ async fn insert_delivery(
     .bind(counts.rejected as i32)
     .bind(meta.token_id)
     .bind(meta.external_id)
+    .bind(meta.file_id)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)
@@ -394,12 +454,30 @@ pub async fn write_values(
     records: &[Record],
     statuses: &[RowStatus],
 ) -> Result<(), AppError> {
+    write_reporting(tx, delivery_id, records, statuses, None).await
+}
+
+/// Values are written in chunks of this many rows; a job's progress
+/// advances per chunk.
+const WRITE_CHUNK: usize = 20_000;
+
+/// [`write_values`], telling a job's progress about every written chunk.
+async fn write_reporting(
+    tx: &mut Transaction<'_, Postgres>,
+    delivery_id: i64,
+    records: &[Record],
+    statuses: &[RowStatus],
+    progress: Option<&Progress>,
+) -> Result<(), AppError> {
     let changed: Vec<&Record> = records
         .iter()
         .zip(statuses)
         .filter(|(_, &status)| status != RowStatus::Unchanged)
         .map(|(record, _)| record)
         .collect();
+    if let Some(progress) = progress {
+        progress.phase(Phase::Writing, changed.len()).await;
+    }
     if changed.is_empty() {
         return Ok(());
     }
@@ -408,8 +486,8 @@ pub async fn write_values(
     let months: Vec<NaiveDate> = changed.iter().map(|r| r.month.first_day()).collect();
     let values: Vec<i64> = changed.iter().map(|r| r.count).collect();
 
-    for chunk_start in (0..changed.len()).step_by(20_000) {
-        let end = (chunk_start + 20_000).min(changed.len());
+    for chunk_start in (0..changed.len()).step_by(WRITE_CHUNK) {
+        let end = (chunk_start + WRITE_CHUNK).min(changed.len());
         sqlx::query(
             "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) AS v(s, r, m, c)),
              up AS (
@@ -428,6 +506,9 @@ pub async fn write_values(
         .bind(delivery_id)
         .execute(&mut **tx)
         .await?;
+        if let Some(progress) = progress {
+            progress.advance(end).await;
+        }
     }
     Ok(())
 }

@@ -62,6 +62,27 @@ impl Message {
         Self::new(Severity::Warning, line, column, value, text)
     }
 
+    /// The text with each "Zeile N" it names replaced by `place(N)`, for
+    /// channels without lines (a JSON pointer, a form's region); a line
+    /// `place` does not know stays as written.
+    pub fn text_with_places(&self, place: impl Fn(u32) -> Option<String>) -> String {
+        const WORD: &str = "Zeile ";
+        let mut out = String::with_capacity(self.text.len());
+        let mut rest = self.text.as_str();
+        while let Some(at) = rest.find(WORD) {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + WORD.len()..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            match after[..digits].parse::<u32>().ok().and_then(&place) {
+                Some(label) => out.push_str(&label),
+                None => out.push_str(&rest[at..at + WORD.len() + digits]),
+            }
+            rest = &after[digits..];
+        }
+        out.push_str(rest);
+        out
+    }
+
     fn new(
         severity: Severity,
         line: Option<u32>,
@@ -121,7 +142,25 @@ pub struct RegionRule {
     pub cell_key: String,
     /// The 12-digit ARS of a Gemeinde.
     pub ars: Option<String>,
+    /// The last day the key is valid; `None`: still valid.
     pub valid_to: Option<NaiveDate>,
+    /// The first day under this key where key changes say it was formed
+    /// then (its Stichtag); `None`: no known start, every earlier month is
+    /// valid (a register import's Stand is no start of validity).
+    pub valid_from: Option<NaiveDate>,
+    /// The keys that replaced this one, with their Stichtag.
+    pub successors: Vec<RegionLink>,
+    /// The keys this one replaced, with their Stichtag.
+    pub predecessors: Vec<RegionLink>,
+}
+
+/// A region on the other side of a key change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionLink {
+    pub key: String,
+    pub name: String,
+    /// The first day under the new key.
+    pub stichtag: NaiveDate,
 }
 
 /// The master data a delivery is checked against.
@@ -364,20 +403,8 @@ fn check_row(
         }
     }
     if let (Some(region), Some(month)) = (region, month) {
-        if let Some(valid_to) = region.valid_to {
-            if month.first_day() > valid_to {
-                fail(
-                    COL_REGION,
-                    row.region.trim(),
-                    format!(
-                        "Region {} ({}) besteht nur bis {}; für {} nicht gültig",
-                        region.key,
-                        region.name,
-                        valid_to.format("%d.%m.%Y"),
-                        month.label()
-                    ),
-                );
-            }
+        if let Some(text) = validity_error(region, month) {
+            fail(COL_REGION, row.region.trim(), text);
         }
     }
 
@@ -398,6 +425,90 @@ fn check_row(
     })
 }
 
+/// Why a key may not be used for a month, if it may not. A month is valid
+/// for a key if the key's validity overlaps it; the message names the
+/// successors (or predecessors) and the Stichtag, and nothing is remapped.
+fn validity_error(region: &RegionRule, month: Month) -> Option<String> {
+    let day = |date: NaiveDate| date.format("%d.%m.%Y").to_string();
+    if let Some(valid_to) = region.valid_to.filter(|to| month.first_day() > *to) {
+        let head = format!(
+            "Region {} ({}) gilt nur bis {}",
+            region.key,
+            region.name,
+            day(valid_to)
+        );
+        return Some(if region.successors.is_empty() {
+            format!("{head}; für {month} nicht gültig")
+        } else {
+            format!(
+                "{head}; {}. Bitte für {month} den neuen Schlüssel verwenden.",
+                links(&region.successors, |stichtag| {
+                    ("ab", day(stichtag), "gilt", "gelten")
+                })
+            )
+        });
+    }
+    let valid_from = region
+        .valid_from
+        .filter(|from| month.next().first_day() <= *from)?;
+    let head = format!(
+        "Region {} ({}) gilt erst ab {}",
+        region.key,
+        region.name,
+        day(valid_from)
+    );
+    let before: Vec<RegionLink> = region
+        .predecessors
+        .iter()
+        .filter(|p| p.stichtag == valid_from)
+        .cloned()
+        .collect();
+    Some(if before.is_empty() {
+        format!("{head}; für {month} nicht gültig")
+    } else {
+        format!(
+            "{head}; {}. Bitte für {month} den bisherigen Schlüssel verwenden.",
+            links(&before, |stichtag| {
+                let last = stichtag.pred_opt().unwrap_or(stichtag);
+                ("bis", day(last), "galt", "galten")
+            })
+        )
+    })
+}
+
+/// "ab 01.08.2008 gilt 14625 (Bautzen)", "… gelten 1 (A) und 2 (B)",
+/// grouped by Stichtag. `words` gives the preposition, the date and the
+/// verb in singular and plural for a Stichtag.
+fn links(
+    links: &[RegionLink],
+    words: impl Fn(NaiveDate) -> (&'static str, String, &'static str, &'static str),
+) -> String {
+    let mut dates: Vec<NaiveDate> = links.iter().map(|l| l.stichtag).collect();
+    dates.sort();
+    dates.dedup();
+    let groups: Vec<String> = dates
+        .into_iter()
+        .map(|date| {
+            let mut names: Vec<String> = links
+                .iter()
+                .filter(|l| l.stichtag == date)
+                .map(|l| format!("{} ({})", l.key, l.name))
+                .collect();
+            names.sort();
+            let (preposition, shown, one, many) = words(date);
+            let verb = if names.len() == 1 { one } else { many };
+            let last = names.pop().unwrap_or_default();
+            let list = if names.is_empty() {
+                last
+            } else {
+                format!("{} und {last}", names.join(", "))
+            };
+            format!("{preposition} {shown} {verb} {list}")
+        })
+        .collect();
+    groups.join("; ")
+}
+
 /// The 12-digit ARS a cell names, if it names one (after the same repair).
 fn sent_ars(text: &str, repair: KeyRepair) -> Option<String> {
     let text = text.trim();
@@ -416,7 +527,7 @@ fn sent_ars(text: &str, repair: KeyRepair) -> Option<String> {
 /// Parses a region cell; in files, restores a leading zero a spreadsheet
 /// dropped where the length allows only that reading (1, 4, 7 or 11 digits,
 /// first digit 1–9: a key of Länder 01–09).
-fn parse_region(text: &str, repair: KeyRepair) -> Result<(RegionKey, Option<String>), String> {
+pub fn parse_region(text: &str, repair: KeyRepair) -> Result<(RegionKey, Option<String>), String> {
     let text = text.trim();
     let is_digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     if repair == KeyRepair::LeadingZero
@@ -438,6 +549,9 @@ fn parse_region(text: &str, repair: KeyRepair) -> Result<(RegionKey, Option<Stri
         RegionKeyError::BadLength(1) if text == "0" => {
             format!("{err}; bundesweite Werte mit „DE“ angeben")
         }
+        RegionKeyError::BadLength(1 | 4 | 7 | 11) if is_digits && !text.starts_with('0') => {
+            format!("{err}; vermutlich fehlt die führende Null: „0{text}“ senden (Schlüssel als Zeichenkette)")
+        }
         other => other.to_string(),
     })
 }
@@ -452,6 +566,26 @@ fn region_unknown_text(sent: &str, key: &RegionKey) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_in_a_text_become_places() {
+        let labels = ["Hamburg (02)", "Bremen (04)"];
+        let place = |line: u32| {
+            labels
+                .get((line as usize).checked_sub(1)?)
+                .map(|l| l.to_string())
+        };
+        let text = |t: &str| Message::warning(None, None, None, t).text_with_places(place);
+        assert_eq!(
+            text("Zeile 2 identisch mit Zeile 1, ignoriert"),
+            "Bremen (04) identisch mit Hamburg (02), ignoriert"
+        );
+        assert_eq!(
+            text("Zeile 12 und Zeile x bleiben"),
+            "Zeile 12 und Zeile x bleiben"
+        );
+        assert_eq!(text("ohne Angabe"), "ohne Angabe");
+    }
 
     fn master() -> MasterData {
         let mut master = MasterData::default();
@@ -489,6 +623,9 @@ mod tests {
                     cell_key: cell.to_owned(),
                     ars: (key == "14521430").then(|| "145215115430".to_owned()),
                     valid_to: None,
+                    valid_from: None,
+                    successors: Vec::new(),
+                    predecessors: Vec::new(),
                 },
             );
         }
@@ -644,5 +781,118 @@ mod tests {
             KeyRepair::LeadingZero,
         );
         assert!(v.messages[0].text.contains("„DE“"), "{:?}", v.messages);
+    }
+
+    fn link(key: &str, name: &str, stichtag: NaiveDate) -> RegionLink {
+        RegionLink {
+            key: key.into(),
+            name: name.into(),
+            stichtag,
+        }
+    }
+
+    /// Landkreis Bautzen (1994–2008, 14272) and Kamenz (14292) became the
+    /// Landkreis Bautzen 14625 on 01.08.2008.
+    fn merged() -> MasterData {
+        let mut master = master();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let stichtag = day(2008, 8, 1);
+        let region = |key: &str, name: &str| RegionRule {
+            key: key.into(),
+            name: name.into(),
+            level: RegionLevel::Kreis,
+            cell_key: key.into(),
+            ars: None,
+            valid_to: None,
+            valid_from: None,
+            successors: Vec::new(),
+            predecessors: Vec::new(),
+        };
+        for (key, name) in [("14272", "Bautzen"), ("14292", "Kamenz")] {
+            let mut old = region(key, name);
+            old.valid_to = Some(day(2008, 7, 31));
+            old.successors = vec![link("14625", "Bautzen", stichtag)];
+            master.regions.insert(key.into(), old);
+        }
+        let mut new = region("14625", "Bautzen");
+        new.valid_from = Some(stichtag);
+        new.predecessors = vec![
+            link("14292", "Kamenz", stichtag),
+            link("14272", "Bautzen", stichtag),
+        ];
+        master.regions.insert("14625".into(), new);
+        master
+    }
+
+    #[test]
+    fn an_old_key_is_valid_up_to_its_last_month_only() {
+        let master = merged();
+        let rows = [
+            row(2, "DEMO-0001", "14272", "2008-07", "1"),
+            row(3, "DEMO-0001", "14272", "2001-01", "1"),
+        ];
+        assert!(!validate(&rows, &master, KeyRepair::Exact).has_errors());
+        let v = validate(
+            &[row(2, "DEMO-0001", "14272", "2024-03", "1")],
+            &master,
+            KeyRepair::Exact,
+        );
+        assert_eq!(
+            v.messages[0].text,
+            "Region 14272 (Bautzen) gilt nur bis 31.07.2008; ab 01.08.2008 gilt 14625 (Bautzen). \
+             Bitte für 2024-03 den neuen Schlüssel verwenden."
+        );
+        assert_eq!(v.messages[0].column.as_deref(), Some(COL_REGION));
+    }
+
+    #[test]
+    fn a_new_key_is_valid_from_the_month_of_its_stichtag() {
+        let master = merged();
+        let rows = [
+            row(2, "DEMO-0001", "14625", "2008-08", "1"),
+            row(3, "DEMO-0001", "14625", "2024-03", "1"),
+        ];
+        assert!(!validate(&rows, &master, KeyRepair::Exact).has_errors());
+        let v = validate(
+            &[row(2, "DEMO-0001", "14625", "2008-07", "1")],
+            &master,
+            KeyRepair::Exact,
+        );
+        assert_eq!(
+            v.messages[0].text,
+            "Region 14625 (Bautzen) gilt erst ab 01.08.2008; bis 31.07.2008 galten \
+             14272 (Bautzen) und 14292 (Kamenz). Bitte für 2008-07 den bisherigen Schlüssel verwenden."
+        );
+    }
+
+    #[test]
+    fn a_month_overlapping_the_validity_is_valid() {
+        let mut master = merged();
+        let mid = NaiveDate::from_ymd_opt(2008, 8, 15).unwrap();
+        let old = master.regions.get_mut("14272").unwrap();
+        old.valid_to = mid.pred_opt();
+        old.successors[0].stichtag = mid;
+        master.regions.get_mut("14625").unwrap().valid_from = Some(mid);
+        let rows = [
+            row(2, "DEMO-0001", "14272", "2008-08", "1"),
+            row(3, "DEMO-0001", "14625", "2008-08", "2"),
+        ];
+        assert!(!validate(&rows, &master, KeyRepair::Exact).has_errors());
+    }
+
+    #[test]
+    fn a_closed_key_without_successor_says_so() {
+        let mut master = master();
+        master.regions.get_mut("01001000").unwrap().valid_to =
+            NaiveDate::from_ymd_opt(2025, 11, 29);
+        let v = validate(
+            &[row(2, "DEMO-0001", "01001000", "2025-12", "1")],
+            &master,
+            KeyRepair::Exact,
+        );
+        assert_eq!(
+            v.messages[0].text,
+            "Region 01001000 (01001000) gilt nur bis 29.11.2025; für 2025-12 nicht gültig"
+        );
     }
 }

@@ -1,7 +1,10 @@
-//! Regions (Gebietseinheiten): the levels Bund, Land, Kreis and Gemeinde and
-//! the keys that name them.
+//! Regions (Gebietseinheiten): the levels Bund, Land, Kreis and Gemeinde,
+//! the keys that name them, and the key changes that end and begin keys.
 
+pub mod changes;
 mod key;
+#[cfg_attr(not(feature = "csr"), allow(dead_code))]
+pub mod pages;
 
 pub use key::{RegionKey, RegionKeyError};
 

@@ -11,6 +11,7 @@ use leptos_router::path;
 
 use crate::auth::{aktueller_benutzer, pages::LoginPage, Role, SessionUser};
 use crate::dashboard::pages::{ServicePage, ServicesPage};
+use crate::delivery::form_page::FormPage;
 use crate::delivery::pages::DeliveryPage;
 use crate::error::AppError;
 use crate::reports::pages::ReportPage;
@@ -52,8 +53,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dienste") view=ServicesPage/>
                     <Route path=path!("/dienste/:id") view=ServicePage/>
                     <Route path=path!("/lieferung") view=DeliveryPage/>
+                    <Route path=path!("/lieferung/formular") view=FormPage/>
                     <Route path=path!("/bericht") view=ReportPage/>
                     <Route path=path!("/tokens") view=TokensPage/>
+                    <Route path=path!("/regionen/aenderungen") view=crate::regions::pages::RegionChangesPage/>
                 </Routes>
             </main>
             <footer class="site-footer">
@@ -86,8 +89,8 @@ fn Nav() -> impl IntoView {
                         view! {
                             <li><A href="/dienste">"Onlinedienste"</A></li>
                             {matches!(role, Role::Submitter | Role::Admin)
-                                .then(|| view! { <li><A href="/lieferung">"Lieferung"</A></li><li><A href="/tokens">"API-Tokens"</A></li> })}
-                            {(role == Role::Admin).then(|| view! { <li><A href="/bericht">"Bericht"</A></li> })}
+                                .then(|| view! { <li><A href="/lieferung">"Lieferung"</A></li><li><A href="/lieferung/formular">"Formular"</A></li><li><A href="/tokens">"API-Tokens"</A></li> })}
+                            {(role == Role::Admin).then(|| view! { <li><A href="/bericht">"Bericht"</A></li><li><A href="/regionen/aenderungen">"Gebietsänderungen"</A></li> })}
                             <li class="user">
                                 <span>{u.display_name.clone()}</span>
                                 <span class="role">{format!(" ({})", role.label())}</span>

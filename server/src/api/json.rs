@@ -31,7 +31,7 @@ impl JsonDelivery {
         let Some(base) = message.line.and_then(|line| self.pointer_of(line)) else {
             return;
         };
-        message.text = self.relabel_lines(&message.text);
+        message.text = message.text_with_places(|line| self.pointer_of(line));
         let field = match message.column.as_deref() {
             Some(COL_SERVICE) => {
                 // The service is named once per entry of `dienste`.
@@ -47,31 +47,6 @@ impl JsonDelivery {
             _ => "",
         };
         message.pointer = Some(format!("{base}{field}"));
-    }
-}
-
-impl JsonDelivery {
-    /// "Zeile 4" in a validator's text becomes "/dienste/0/werte/3": a JSON
-    /// request has no lines.
-    fn relabel_lines(&self, text: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(at) = rest.find("Zeile ") {
-            out.push_str(&rest[..at]);
-            let after = &rest[at + "Zeile ".len()..];
-            let digits = after.len() - after.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-            match after[..digits]
-                .parse::<u32>()
-                .ok()
-                .and_then(|n| self.pointer_of(n))
-            {
-                Some(pointer) => out.push_str(&pointer),
-                None => out.push_str(&rest[at..at + "Zeile ".len() + digits]),
-            }
-            rest = &after[digits..];
-        }
-        out.push_str(rest);
-        out
     }
 }
 

@@ -1,7 +1,10 @@
 //! The import API's OpenAPI document, generated from the handlers and the
 //! shared models, and a readable HTML page of it.
 
-use app::delivery::{Answer, CountValue, DeliveryRequest, Finding, RecordResult, ServiceValues};
+use app::delivery::{
+    Answer, CountValue, DeliveryRequest, Finding, JobStatus, RecordResult, ServiceValues,
+};
+use app::regions::changes::{KeyChangeAnswer, KeyChangeLine};
 use axum::response::Html;
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,10 +22,15 @@ use utoipa::{Modify, OpenApi};
         super::routes::post_json,
         super::routes::post_file,
         super::routes::get_delivery,
+        super::files::get_file,
         super::routes::get_values,
-        super::routes::post_master_data
+        super::routes::post_master_data,
+        super::regions::post_changes
     ),
-    components(schemas(DeliveryRequest, ServiceValues, CountValue, Answer, Finding, RecordResult)),
+    components(schemas(
+        DeliveryRequest, ServiceValues, CountValue, Answer, Finding, RecordResult,
+        JobStatus, KeyChangeAnswer, KeyChangeLine
+    )),
     modifiers(&BearerToken)
 )]
 pub struct ApiDoc;

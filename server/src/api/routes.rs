@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use app::delivery::jobs::{self, Submitted, Upload};
 use app::delivery::store::{deliver, Channel, DeliveryMeta, Mode};
 use app::delivery::validate::KeyRepair;
 use app::delivery::{
-    counts_file, Answer, CountValue, DeliveryRequest, Finding, Message, Month, ServiceValues,
+    counts_file, Answer, CountValue, DeliveryRequest, Finding, JobStatus, Message, Month,
+    ServiceValues,
 };
 use app::regions::RegionKey;
 use axum::body::Bytes;
@@ -20,7 +22,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::caller::Caller;
-use super::json;
+use super::regions;
+use super::{files, json};
 use crate::http::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -28,13 +31,15 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/lieferungen", post(post_json))
         .route("/api/v1/lieferungen/datei", post(post_file))
         .route("/api/v1/lieferungen/{id}", get(get_delivery))
+        .route("/api/v1/lieferungen/{id}/datei", get(files::get_file))
         .route("/api/v1/werte", get(get_values))
         .route("/api/v1/stammdaten/datei", post(post_master_data))
+        .route("/api/v1/regionen/aenderungen", post(regions::post_changes))
         .route("/api/v1/openapi.json", get(super::openapi::json))
         .route("/api/v1/doku", get(super::openapi::page))
 }
 
-fn problem(status: StatusCode, text: impl Into<String>) -> Response {
+pub(super) fn problem(status: StatusCode, text: impl Into<String>) -> Response {
     (
         status,
         Json(json!({ "status": "ABGELEHNT", "meldung": text.into() })),
@@ -42,7 +47,7 @@ fn problem(status: StatusCode, text: impl Into<String>) -> Response {
         .into_response()
 }
 
-fn internal(err: impl std::fmt::Display) -> Response {
+pub(super) fn internal(err: impl std::fmt::Display) -> Response {
     tracing::error!(error = %err, "import API failed");
     problem(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -74,6 +79,8 @@ fn meta<'a>(
         channel,
         file_name,
         external_id,
+        file_id: None,
+        progress: None,
     }
 }
 
@@ -202,13 +209,16 @@ async fn idempotent(
 
     let meta = meta(caller, Channel::Api, None, Some(&request.lieferung_id));
     let mode = if partial { Mode::Partial } else { Mode::Atomic };
+    // Values of the wrong JSON type never reach the validator; in atomic
+    // mode they still mean that nothing is stored.
+    let store_nothing = dry_run || (!partial && !request.structural.is_empty());
     let mut outcome = match deliver(
         &state.pool,
         &meta,
         request.records.clone(),
         KeyRepair::Exact,
         mode,
-        dry_run,
+        store_nothing,
     )
     .await
     {
@@ -258,19 +268,31 @@ async fn idempotent(
         .into_response()
 }
 
-fn code(status: u16) -> StatusCode {
+pub(super) fn code(status: u16) -> StatusCode {
     StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// Delivers a counts file: CSV (UTF-8 or Windows-1252; `;`, `,` or tab) or
 /// .xlsx, as the request body or as the field `datei` of a multipart form.
 /// Findings name line and column.
+///
+/// A file to store is saved first (its original is kept for the delivery
+/// history) and runs as a job `auftrag-<Nummer>`. A small file is answered
+/// at once; a large one (from `ZSK_JOB_ROWS` data rows, default 20,000)
+/// with `202 Accepted`, the job's state and, in `abfrage` and `Location`,
+/// the URL to ask about once a second until the final answer comes. The
+/// same file again while its job waits or runs gets that job (202); after
+/// it was stored, and while nothing was delivered since, it is answered
+/// with the earlier delivery's number and stored nothing again
+/// (`bereits_gespeichert`). A check (`nur_pruefen=true`) always answers at
+/// once and keeps nothing.
 #[utoipa::path(
     post, path = "/api/v1/lieferungen/datei", tag = "Lieferungen",
     params(DeliveryQuery, ("X-Dateiname" = Option<String>, Header, description = "Name der Datei für die Lieferhistorie")),
     request_body(content = Vec<u8>, content_type = "text/csv", description = "Onlinedienst;Region;Monat;Anzahl"),
     responses(
         (status = 200, body = Answer), (status = 207, body = Answer), (status = 422, body = Answer),
+        (status = 202, description = "Große Datei: gespeichert und als Auftrag eingereiht; Zustand abfragen unter `abfrage`", body = JobStatus),
         (status = 401, description = "Token fehlt, unbekannt oder widerrufen"),
         (status = 413, description = "Datei größer als die eingestellte Grenze"),
     ),
@@ -287,12 +309,6 @@ pub(super) async fn post_file(
         Ok(file) => file,
         Err(response) => return response,
     };
-    let read = counts_file::read_counts(&bytes);
-    drop(bytes);
-    let rows = match read {
-        Ok(rows) => rows,
-        Err(messages) => return unreadable(messages, query.nur_pruefen),
-    };
     let partial = query.modus.as_deref() == Some("teilweise");
     let mode = if partial { Mode::Partial } else { Mode::Atomic };
     let channel = if caller.token_id.is_some() {
@@ -300,23 +316,70 @@ pub(super) async fn post_file(
     } else {
         Channel::Csv
     };
-    let meta = meta(&caller, channel, file_name.as_deref(), None);
-    let outcome = match deliver(
-        &state.pool,
-        &meta,
-        rows,
-        KeyRepair::LeadingZero,
+    if query.nur_pruefen {
+        return check_file(&state, &caller, channel, bytes, partial).await;
+    }
+
+    let upload = Upload {
+        organisation_id: caller.organisation_id,
+        user_id: caller.user_id,
+        token_id: caller.token_id,
+        channel,
+        file_name: file_name.as_deref(),
+        bytes: &bytes,
         mode,
-        query.nur_pruefen,
-    )
-    .await
+    };
+    let job_id = match jobs::submit(&state.pool, &upload).await {
+        Ok(Submitted::New(id)) => id,
+        Ok(Submitted::Pending(id)) => return files::job_accepted(&state, id).await,
+        Ok(Submitted::Stored(status, answer)) => {
+            return (code(status), Json(answer)).into_response()
+        }
+        Err(err) => return internal(err),
+    };
+    let read = counts_file::read_counts(&bytes);
+    drop(bytes);
+    if read
+        .as_ref()
+        .is_ok_and(|rows| state.jobs.is_large(rows.len()))
+    {
+        state.jobs.spawn(job_id, Some(read));
+        return files::job_accepted(&state, job_id).await;
+    }
+    match jobs::run_to_end(&state.pool, job_id, Some(read)).await {
+        Ok(Some((status, body))) => (
+            code(status),
+            [(header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+            .into_response(),
+        Ok(None) => files::job_accepted(&state, job_id).await,
+        Err(err) => internal(err),
+    }
+}
+
+/// `nur_pruefen=true`: every check at once, nothing kept.
+async fn check_file(
+    state: &AppState,
+    caller: &Caller,
+    channel: Channel,
+    bytes: Bytes,
+    partial: bool,
+) -> Response {
+    let read = counts_file::read_counts(&bytes);
+    drop(bytes);
+    let rows = match read {
+        Ok(rows) => rows,
+        Err(messages) => return unreadable(messages, true),
+    };
+    let mode = if partial { Mode::Partial } else { Mode::Atomic };
+    let meta = meta(caller, channel, None, None);
+    let outcome = match deliver(&state.pool, &meta, rows, KeyRepair::LeadingZero, mode, true).await
     {
         Ok(outcome) => outcome,
         Err(err) => return internal(err),
     };
-    let (status, answer) = Answer::new(&outcome, Vec::new(), 0, partial, query.nur_pruefen, |_| {
-        None
-    });
+    let (status, answer) = Answer::new(&outcome, Vec::new(), 0, partial, true, |_| None);
     (code(status), Json(answer)).into_response()
 }
 
@@ -332,7 +395,7 @@ fn unreadable(messages: Vec<Message>, dry_run: bool) -> Response {
 
 /// The uploaded file's name and bytes; 413 (naming the limit) before any
 /// work when the declared size is too large.
-async fn file_from_request(
+pub(super) async fn file_from_request(
     headers: &HeaderMap,
     request: Request,
     state: &AppState,
@@ -388,11 +451,28 @@ async fn file_from_request(
     Ok((header_name, bytes))
 }
 
-/// The state of a delivery, by the client's `lieferung_id` or the delivery's number.
+/// The state of a delivery or of a file job. `{id}` is read as
+///
+/// - `auftrag-<Nummer>`: a file job (the id of a `202` answer). While it
+///   waits or runs: `202` with its phase (`lesen`, `pruefen`,
+///   `schreiben`), rows done and total and percent; ask again about once a
+///   second. Then: its final answer, with the status the synchronous
+///   upload would have had (200, 207, 422).
+/// - digits only: the number of a stored delivery (`lieferung` of an answer).
+/// - anything else: the client's `lieferung_id` of a JSON delivery.
+///
+/// Job ids never consist of digits only, so they are never taken for a
+/// delivery's number.
 #[utoipa::path(
     get, path = "/api/v1/lieferungen/{id}", tag = "Lieferungen",
-    params(("id" = String, Path, description = "lieferung_id oder Nummer der Lieferung")),
-    responses((status = 200, description = "Zustand und Zahlen der Lieferung"), (status = 404, description = "Unbekannt")),
+    params(("id" = String, Path, description = "auftrag-<Nummer> (Datei-Auftrag), Nummer der Lieferung (nur Ziffern) oder lieferung_id")),
+    responses(
+        (status = 200, description = "Zustand und Zahlen der Lieferung, oder die Antwort des abgeschlossenen Auftrags", body = Answer),
+        (status = 202, description = "Auftrag wartet oder läuft", body = JobStatus),
+        (status = 207, description = "Auftrag abgeschlossen: teilweise gespeichert", body = Answer),
+        (status = 422, description = "Auftrag abgeschlossen: abgelehnt, nichts gespeichert", body = Answer),
+        (status = 404, description = "Unbekannt"),
+    ),
     security(("bearer" = []))
 )]
 pub(super) async fn get_delivery(
@@ -400,6 +480,13 @@ pub(super) async fn get_delivery(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
+    if let Some(job_id) = jobs::parse_job_ref(&id) {
+        match jobs::view(&state.pool, job_id, caller.organisation_id).await {
+            Err(err) => return internal(err),
+            Ok(Some(view)) => return files::job_response(view),
+            Ok(None) => {}
+        }
+    }
     let by_client: Result<Option<(i16, String)>, _> =
         sqlx::query_as("SELECT status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2")
             .bind(caller.principal())
@@ -421,9 +508,9 @@ pub(super) async fn get_delivery(
         );
     };
     #[allow(clippy::type_complexity)]
-    let row: Result<Option<(i64, String, String, Option<String>, i32, i32, i32, i32, i32)>, _> = sqlx::query_as(
+    let row: Result<Option<(i64, String, String, Option<String>, i32, i32, i32, i32, i32, bool)>, _> = sqlx::query_as(
         "SELECT id, channel::text, to_char(received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), external_id,
-                received, new_values, corrected, unchanged, rejected
+                received, new_values, corrected, unchanged, rejected, file_id IS NOT NULL
          FROM delivery WHERE id = $1 AND ($2::bigint IS NULL OR organisation_id = $2)",
     )
     .bind(number)
@@ -446,10 +533,12 @@ pub(super) async fn get_delivery(
             corrected,
             unchanged,
             rejected,
+            has_file,
         ))) => Json(json!({
             "lieferung": id, "zustand": "abgeschlossen", "weg": channel, "eingang": received_at,
             "lieferung_id": external_id, "empfangen": received, "neu": new, "korrigiert": corrected,
             "unveraendert": unchanged, "fehlerhaft": rejected,
+            "datei": has_file.then(|| format!("/api/v1/lieferungen/{id}/datei")),
         }))
         .into_response(),
     }

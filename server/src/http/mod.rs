@@ -8,6 +8,7 @@ mod input;
 
 use std::path::Path;
 
+use app::delivery::jobs::{JobQueue, DEFAULT_INLINE_ROWS};
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
@@ -31,6 +32,8 @@ pub struct AppState {
     pub pool: PgPool,
     /// Largest accepted request body, for the 413 answer.
     pub max_body_bytes: usize,
+    /// Runs large file deliveries in the background.
+    pub jobs: JobQueue,
 }
 
 /// Options of the router that differ between installations.
@@ -50,8 +53,21 @@ const CSP: HeaderValue = HeaderValue::from_static(
 const NOSNIFF: HeaderValue = HeaderValue::from_static("nosniff");
 const SAME_ORIGIN: HeaderValue = HeaderValue::from_static("same-origin");
 
-/// Builds the whole application router.
+/// Builds the whole application router; files of
+/// [`DEFAULT_INLINE_ROWS`] rows or more are delivered in the background.
 pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router {
+    let jobs = JobQueue::new(pool.clone(), DEFAULT_INLINE_ROWS);
+    router_with_jobs(pool, site_root, options, jobs)
+}
+
+/// Builds the whole application router with the queue that runs large file
+/// deliveries (the one that resumed the unfinished jobs at start).
+pub fn router_with_jobs(
+    pool: PgPool,
+    site_root: &Path,
+    options: &RouterOptions,
+    jobs: JobQueue,
+) -> Router {
     let sessions = SessionManagerLayer::new(PostgresStore::new(pool.clone()))
         .with_name("zsk_sitzung")
         .with_http_only(true)
@@ -96,6 +112,7 @@ pub fn router(pool: PgPool, site_root: &Path, options: &RouterOptions) -> Router
         .with_state(AppState {
             pool,
             max_body_bytes: options.max_body_bytes,
+            jobs,
         })
 }
 
