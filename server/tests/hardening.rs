@@ -151,3 +151,57 @@ async fn answers_carry_protective_headers_and_are_compressed() {
         .contains("frame-ancestors 'none'"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
 }
+
+/// Counts carry no per-row foreign keys (migration 0009): what they refer to
+/// can be neither deleted nor renamed, and the store step writes no value
+/// whose service or region is unknown.
+#[tokio::test]
+async fn what_counts_refer_to_is_kept() {
+    let app = TestApp::spawn().await;
+    let pool = app.pool();
+    for statement in [
+        "DELETE FROM region WHERE key = '14625'",
+        "DELETE FROM online_service WHERE id = 'A-KREIS'",
+        "DELETE FROM delivery",
+        "TRUNCATE region CASCADE",
+        "UPDATE region SET key = '14999' WHERE key = '14625'",
+        "UPDATE online_service SET id = 'X' WHERE id = 'A-KREIS'",
+    ] {
+        let err = sqlx::query(statement).execute(pool).await.unwrap_err();
+        assert!(
+            err.to_string().contains("refer to them"),
+            "{statement}: {err}"
+        );
+    }
+
+    let mut tx = pool.begin().await.unwrap();
+    let delivery: i64 = sqlx::query_scalar(
+        "INSERT INTO delivery (channel, received, new_values, corrected, unchanged, rejected)
+         VALUES ('api', 1, 1, 0, 0, 0) RETURNING id",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    let record = app::delivery::validate::Record {
+        line: 2,
+        service_id: "GIBT-ES-NICHT".to_owned(),
+        region_key: "14625".to_owned(),
+        cell_key: "14625".to_owned(),
+        month: app::delivery::Month::parse("2024-01").unwrap(),
+        count: 5,
+    };
+    let written = app::delivery::store::write_values(
+        &mut tx,
+        delivery,
+        &[record],
+        &[app::delivery::RowStatus::New],
+    )
+    .await;
+    assert!(written.is_err(), "a value of an unknown service is refused");
+    tx.rollback().await.unwrap();
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_count")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}

@@ -488,24 +488,42 @@ async fn write_reporting(
 
     for chunk_start in (0..changed.len()).step_by(WRITE_CHUNK) {
         let end = (chunk_start + WRITE_CHUNK).min(changed.len());
-        sqlx::query(
-            "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) AS v(s, r, m, c)),
+        // Only rows whose service, region and delivery exist are written (the
+        // tables have no per-row foreign keys, see migration 0009); a row
+        // that cannot be placed fails the whole delivery.
+        let written: i64 = sqlx::query_scalar(
+            "WITH v AS (
+                SELECT v.* FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) AS v(s, r, m, c)
+                WHERE EXISTS (SELECT 1 FROM online_service o WHERE o.id = v.s)
+                  AND EXISTS (SELECT 1 FROM region g WHERE g.key = v.r)
+                  AND EXISTS (SELECT 1 FROM delivery d WHERE d.id = $5)
+             ),
              up AS (
                 INSERT INTO transaction_count (service_id, region_key, month, count, delivery_id)
                 SELECT s, r, m, c, $5 FROM v
                 ON CONFLICT (service_id, region_key, month)
                 DO UPDATE SET count = EXCLUDED.count, delivery_id = EXCLUDED.delivery_id
+             ),
+             history AS (
+                INSERT INTO transaction_count_history (service_id, region_key, month, count, delivery_id)
+                SELECT s, r, m, c, $5 FROM v
              )
-             INSERT INTO transaction_count_history (service_id, region_key, month, count, delivery_id)
-             SELECT s, r, m, c, $5 FROM v",
+             SELECT count(*) FROM v",
         )
         .bind(&services[chunk_start..end])
         .bind(&regions[chunk_start..end])
         .bind(&months[chunk_start..end])
         .bind(&values[chunk_start..end])
         .bind(delivery_id)
-        .execute(&mut **tx)
+        .fetch_one(&mut **tx)
         .await?;
+        if written != (end - chunk_start) as i64 {
+            return Err(AppError::internal(format!(
+                "{} of {} values name no known service or region; nothing stored",
+                (end - chunk_start) as i64 - written,
+                end - chunk_start
+            )));
+        }
         if let Some(progress) = progress {
             progress.advance(end).await;
         }
