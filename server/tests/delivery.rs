@@ -192,7 +192,7 @@ async fn corrections_keep_history_and_the_history_shows_own_deliveries() {
         ("A-KREIS".into(), "14625".into(), "2024-01".into(), 0)
     );
     let history: Vec<i64> = sqlx::query_scalar(
-        "SELECT count FROM transaction_count_history WHERE service_id = 'A-KREIS' ORDER BY id",
+        "SELECT count FROM transaction_count_history WHERE service_id = 'A-KREIS' ORDER BY delivery_id",
     )
     .fetch_all(app.pool())
     .await
@@ -250,4 +250,91 @@ async fn berlin_is_one_cell_at_every_level() {
         stored(&app).await,
         [("A-GEMEINDE".into(), "11".into(), "2024-01".into(), 9)]
     );
+}
+
+/// A cell another delivery creates between this delivery's classification
+/// and its write: the write fails on the unique key, the delivery classifies
+/// again and stores a correction of that value — nothing is lost or doubled.
+#[tokio::test]
+async fn a_cell_created_meanwhile_turns_new_into_a_correction() {
+    use app::delivery::store::{deliver, Channel, Deliverer, DeliveryMeta, Mode};
+    use app::delivery::validate::{KeyRepair, RawRecord};
+
+    let app = TestApp::spawn().await;
+    let pool = app.pool().clone();
+    // The other delivery has written the cell but not yet committed.
+    let mut other = pool.begin().await.unwrap();
+    let other_id: i64 = sqlx::query_scalar(
+        "INSERT INTO delivery (channel, received, new_values, corrected, unchanged, rejected)
+         VALUES ('api', 1, 1, 0, 0, 0) RETURNING id",
+    )
+    .fetch_one(&mut *other)
+    .await
+    .unwrap();
+    for table in ["transaction_count", "transaction_count_history"] {
+        sqlx::query(&format!(
+            "INSERT INTO {table} (service_id, region_key, month, count, delivery_id)
+             VALUES ('A-KREIS', '14625', '2024-01-01', 7, $1)"
+        ))
+        .bind(other_id)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    }
+
+    let delivery = tokio::spawn(async move {
+        let meta = DeliveryMeta {
+            deliverer: Deliverer::Admin,
+            organisation_id: None,
+            user_id: None,
+            token_id: None,
+            channel: Channel::Api,
+            file_name: None,
+            external_id: None,
+            file_id: None,
+            progress: None,
+        };
+        let row = RawRecord {
+            line: 1,
+            service: "A-KREIS".into(),
+            region: "14625".into(),
+            month: "2024-01".into(),
+            count: "9".into(),
+        };
+        deliver(
+            &pool,
+            &meta,
+            vec![row],
+            KeyRepair::Exact,
+            Mode::Atomic,
+            false,
+        )
+        .await
+    });
+    // Let the delivery classify the cell as new and wait on the unique key.
+    let waiting = "SELECT count(*) FROM pg_locks WHERE NOT granted";
+    for _ in 0..100 {
+        let blocked: i64 = sqlx::query_scalar(waiting)
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+        if blocked > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    other.commit().await.unwrap();
+
+    let outcome = delivery.await.unwrap().expect("stored after a retry");
+    assert_eq!((outcome.counts.new, outcome.counts.corrected), (0, 1));
+    assert_eq!(
+        stored(&app).await,
+        [("A-KREIS".into(), "14625".into(), "2024-01".into(), 9)]
+    );
+    let history: Vec<i64> =
+        sqlx::query_scalar("SELECT count FROM transaction_count_history ORDER BY delivery_id")
+            .fetch_all(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(history, [7, 9]);
 }

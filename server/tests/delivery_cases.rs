@@ -572,7 +572,7 @@ async fn case_09_zero_is_a_value_and_blank_is_not() {
         assert_eq!((answer.status, answer.counts), (200, (0, 0, 1, 0)));
 
         let history: Vec<i64> = sqlx::query_scalar(
-            "SELECT count FROM transaction_count_history WHERE service_id = 'DEMO-0002' ORDER BY id",
+            "SELECT count FROM transaction_count_history WHERE service_id = 'DEMO-0002' ORDER BY delivery_id",
         )
         .fetch_all(case.app.pool())
         .await

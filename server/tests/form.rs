@@ -314,7 +314,7 @@ async fn save_stores_new_values_and_corrections_keep_the_history() {
     assert_eq!(value(&app, "A-KREIS", "14625", "2024-02").await, Some(1235));
     let history: Vec<i64> = sqlx::query_scalar(
         "SELECT count FROM transaction_count_history
-         WHERE service_id = 'A-KREIS' AND region_key = '14625' ORDER BY id",
+         WHERE service_id = 'A-KREIS' AND region_key = '14625' ORDER BY delivery_id",
     )
     .fetch_all(app.pool())
     .await

@@ -114,7 +114,7 @@ mod server {
              LEFT JOIN api_token t ON t.id = d.token_id
              LEFT JOIN organisation o ON o.id = d.organisation_id
              WHERE h.service_id = $1 AND h.region_key = $2 AND h.month = $3
-             ORDER BY h.recorded_at DESC, h.id DESC",
+             ORDER BY h.delivery_id DESC",
         )
         .bind(service_id)
         .bind(&region_key)

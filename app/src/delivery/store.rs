@@ -10,7 +10,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 use super::jobs::{Phase, Progress};
 use super::validate::{
-    KeyRepair, MasterData, RawRecord, Record, RegionLink, RegionRule, ServiceRule, Validation,
+    KeyRepair, MasterData, RawRecord, Record, RegionLink, RegionRule, ServiceRule,
 };
 use super::{DeliveryCounts, DeliveryPreview, DeliveryReceipt, PreviewRow, RowStatus};
 use crate::error::AppError;
@@ -233,10 +233,10 @@ fn classify(records: &[Record], current: &HashMap<CellKey, i64>) -> Vec<RowStatu
         .collect()
 }
 
-fn count_rows(received: usize, statuses: &[RowStatus], validation: &Validation) -> DeliveryCounts {
+fn count_rows(received: usize, statuses: &[RowStatus], rejected: usize) -> DeliveryCounts {
     let mut counts = DeliveryCounts {
         received: received as u32,
-        rejected: validation.rejected_lines.len() as u32,
+        rejected: rejected as u32,
         ..DeliveryCounts::default()
     };
     for status in statuses {
@@ -335,35 +335,60 @@ pub async fn deliver(
         && !validation.records.is_empty()
         && (mode == Mode::Partial || !validation.has_errors());
 
-    // One transaction for both: a check only reads and rolls back; a store
-    // locks the cells it classifies until it has written them.
-    let mut tx = pool.begin().await?;
-    let current = current_values(&mut *tx, &validation.records, store).await?;
-    let statuses = classify(&validation.records, &current);
-    let counts = count_rows(received, &statuses, &validation);
     let mut outcome = Outcome {
         records: validation.records,
-        statuses,
+        statuses: Vec::new(),
         messages: validation.messages,
-        counts,
+        counts: DeliveryCounts::default(),
         rejected_lines: validation.rejected_lines,
         delivery_id: None,
     };
-    if !store {
-        if outcome.has_errors() && !dry_run {
-            tracing::warn!(
-                rejected = counts.rejected,
-                channel = meta.channel.as_db(),
-                "delivery rejected"
-            );
+    let mut attempt = 1;
+    loop {
+        // One transaction for both: a check only reads and rolls back; a
+        // store locks the stored cells it classifies until it has written
+        // them.
+        let mut tx = pool.begin().await?;
+        let current = current_values(&mut *tx, &outcome.records, store).await?;
+        outcome.statuses = classify(&outcome.records, &current);
+        outcome.counts = count_rows(received, &outcome.statuses, outcome.rejected_lines.len());
+        if !store {
+            if outcome.has_errors() && !dry_run {
+                tracing::warn!(
+                    rejected = outcome.counts.rejected,
+                    channel = meta.channel.as_db(),
+                    "delivery rejected"
+                );
+            }
+            return Ok(outcome);
         }
-        return Ok(outcome);
-    }
 
-    let id = insert_delivery(&mut tx, meta, counts).await?;
-    let (records, statuses) = (&outcome.records, &outcome.statuses);
-    write_reporting(&mut tx, id, records, statuses, meta.progress).await?;
+        let id = insert_delivery(&mut tx, meta, outcome.counts).await?;
+        let (records, statuses) = (&outcome.records, &outcome.statuses);
+        match write_reporting(&mut tx, id, records, statuses, meta.progress).await {
+            Ok(()) => {}
+            // Another delivery created one of the new cells meanwhile: this
+            // one rolls back and classifies again, seeing that value.
+            Err(WriteError::CellTaken) if attempt < 3 => {
+                tx.rollback().await?;
+                attempt += 1;
+                continue;
+            }
+            Err(err) => return Err(err.into()),
+        }
+        break store_in(tx, meta, id, outcome).await;
+    }
+}
+
+/// Commits a written delivery (with a job's final answer, if a job runs it).
+async fn store_in(
+    mut tx: Transaction<'_, Postgres>,
+    meta: &DeliveryMeta<'_>,
+    id: i64,
+    mut outcome: Outcome,
+) -> Result<Outcome, AppError> {
     outcome.delivery_id = Some(id);
+    let counts = outcome.counts;
     // A job's final answer commits with the values: stored once or not at all.
     if let Some(progress) = meta.progress {
         progress.finish_in(&mut tx, &outcome).await?;
@@ -447,33 +472,68 @@ async fn insert_delivery(
     Ok(id)
 }
 
-/// Upserts new and corrected values and records them in the history.
+/// Writes new and corrected values and records them in the history.
 pub async fn write_values(
     tx: &mut Transaction<'_, Postgres>,
     delivery_id: i64,
     records: &[Record],
     statuses: &[RowStatus],
 ) -> Result<(), AppError> {
-    write_reporting(tx, delivery_id, records, statuses, None).await
+    Ok(write_reporting(tx, delivery_id, records, statuses, None).await?)
 }
 
 /// Values are written in chunks of this many rows; a job's progress
 /// advances per chunk.
 const WRITE_CHUNK: usize = 20_000;
 
+/// Why values could not be written.
+enum WriteError {
+    /// A cell classified as new was created by another delivery meanwhile.
+    CellTaken,
+    Failed(AppError),
+}
+
+impl From<WriteError> for AppError {
+    fn from(err: WriteError) -> Self {
+        match err {
+            WriteError::CellTaken => {
+                AppError::internal("cells of a delivery were taken concurrently three times")
+            }
+            WriteError::Failed(err) => err,
+        }
+    }
+}
+
+impl From<sqlx::Error> for WriteError {
+    fn from(err: sqlx::Error) -> Self {
+        let unique = err
+            .as_database_error()
+            .and_then(|e| e.code())
+            .is_some_and(|code| code == "23505");
+        if unique {
+            Self::CellTaken
+        } else {
+            Self::Failed(err.into())
+        }
+    }
+}
+
 /// [`write_values`], telling a job's progress about every written chunk.
+/// New cells are inserted (a cell created meanwhile by another delivery is
+/// a unique violation: [`WriteError::CellTaken`]); corrected cells, locked
+/// since their classification, are updated.
 async fn write_reporting(
     tx: &mut Transaction<'_, Postgres>,
     delivery_id: i64,
     records: &[Record],
     statuses: &[RowStatus],
     progress: Option<&Progress>,
-) -> Result<(), AppError> {
-    let changed: Vec<&Record> = records
+) -> Result<(), WriteError> {
+    let changed: Vec<(&Record, bool)> = records
         .iter()
         .zip(statuses)
         .filter(|(_, &status)| status != RowStatus::Unchanged)
-        .map(|(record, _)| record)
+        .map(|(record, &status)| (record, status == RowStatus::New))
         .collect();
     if let Some(progress) = progress {
         progress.phase(Phase::Writing, changed.len()).await;
@@ -481,48 +541,55 @@ async fn write_reporting(
     if changed.is_empty() {
         return Ok(());
     }
-    let services: Vec<&str> = changed.iter().map(|r| r.service_id.as_str()).collect();
-    let regions: Vec<&str> = changed.iter().map(|r| r.cell_key.as_str()).collect();
-    let months: Vec<NaiveDate> = changed.iter().map(|r| r.month.first_day()).collect();
-    let values: Vec<i64> = changed.iter().map(|r| r.count).collect();
+    let services: Vec<&str> = changed.iter().map(|(r, _)| r.service_id.as_str()).collect();
+    let regions: Vec<&str> = changed.iter().map(|(r, _)| r.cell_key.as_str()).collect();
+    let months: Vec<NaiveDate> = changed.iter().map(|(r, _)| r.month.first_day()).collect();
+    let values: Vec<i64> = changed.iter().map(|(r, _)| r.count).collect();
+    let new: Vec<bool> = changed.iter().map(|(_, new)| *new).collect();
 
     for chunk_start in (0..changed.len()).step_by(WRITE_CHUNK) {
         let end = (chunk_start + WRITE_CHUNK).min(changed.len());
         // Only rows whose service, region and delivery exist are written (the
         // tables have no per-row foreign keys, see migration 0009); a row
         // that cannot be placed fails the whole delivery.
-        let written: i64 = sqlx::query_scalar(
+        let (placed, updated): (i64, i64) = sqlx::query_as(
             "WITH v AS (
-                SELECT v.* FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[]) AS v(s, r, m, c)
+                SELECT v.* FROM unnest($1::text[], $2::text[], $3::date[], $4::bigint[], $6::bool[])
+                    AS v(s, r, m, c, new)
                 WHERE EXISTS (SELECT 1 FROM online_service o WHERE o.id = v.s)
                   AND EXISTS (SELECT 1 FROM region g WHERE g.key = v.r)
                   AND EXISTS (SELECT 1 FROM delivery d WHERE d.id = $5)
              ),
-             up AS (
+             inserted AS (
                 INSERT INTO transaction_count (service_id, region_key, month, count, delivery_id)
-                SELECT s, r, m, c, $5 FROM v
-                ON CONFLICT (service_id, region_key, month)
-                DO UPDATE SET count = EXCLUDED.count, delivery_id = EXCLUDED.delivery_id
+                SELECT s, r, m, c, $5 FROM v WHERE new
+             ),
+             updated AS (
+                UPDATE transaction_count t SET count = v.c, delivery_id = $5
+                FROM v
+                WHERE NOT v.new AND t.service_id = v.s AND t.region_key = v.r AND t.month = v.m
+                RETURNING 1
              ),
              history AS (
                 INSERT INTO transaction_count_history (service_id, region_key, month, count, delivery_id)
                 SELECT s, r, m, c, $5 FROM v
              )
-             SELECT count(*) FROM v",
+             SELECT (SELECT count(*) FROM v), (SELECT count(*) FROM updated)",
         )
         .bind(&services[chunk_start..end])
         .bind(&regions[chunk_start..end])
         .bind(&months[chunk_start..end])
         .bind(&values[chunk_start..end])
         .bind(delivery_id)
+        .bind(&new[chunk_start..end])
         .fetch_one(&mut **tx)
         .await?;
-        if written != (end - chunk_start) as i64 {
-            return Err(AppError::internal(format!(
-                "{} of {} values name no known service or region; nothing stored",
-                (end - chunk_start) as i64 - written,
+        let corrections = new[chunk_start..end].iter().filter(|n| !**n).count() as i64;
+        if placed != (end - chunk_start) as i64 || updated != corrections {
+            return Err(WriteError::Failed(AppError::internal(format!(
+                "{placed} of {} values placed, {updated} of {corrections} corrections found; nothing stored",
                 end - chunk_start
-            )));
+            ))));
         }
         if let Some(progress) = progress {
             progress.advance(end).await;

@@ -274,11 +274,13 @@ async fn until_done(
     let mut status = response.status();
     let mut body: serde_json::Value = response.json().await?;
     let mut last_phase = String::new();
+    let started = Instant::now();
     while status == reqwest::StatusCode::ACCEPTED {
         let phase = body["phase"].as_str().unwrap_or("wartend").to_owned();
         if phase != last_phase {
             println!(
-                "upload: job {} {phase}",
+                "upload: {:>6.2} s job {} {phase}",
+                started.elapsed().as_secs_f64(),
                 body["auftrag"].as_str().unwrap_or("?")
             );
             last_phase = phase;
@@ -289,6 +291,10 @@ async fn until_done(
         status = response.status();
         body = response.json().await?;
     }
+    println!(
+        "upload: {:>6.2} s answer {status}",
+        started.elapsed().as_secs_f64()
+    );
     Ok((status, body))
 }
 
