@@ -12,9 +12,11 @@ import { defineConfig, devices } from '@playwright/test';
 // and ZSK_REFERENCE_DIR (the official reference data) from the environment.
 // Settings that would point the server elsewhere (an outside database, no demo
 // users, Secure cookies over plain HTTP) are cleared for the test server.
+// Files of 300 rows or more run as background jobs, so a small test file
+// shows the job's progress.
 const serverCommand =
   'unset DATABASE_URL ZSK_DEMO ZSK_SECURE_COOKIES; rm -rf /tmp/zsk-e2e && ${ZSK_BIN:-../target/debug/zsk} --data-dir /tmp/zsk-e2e serve ' +
-  '--bind 127.0.0.1:8090 --site-root ../dist --reference-dir ${ZSK_REFERENCE_DIR:-../../shared/data}';
+  '--bind 127.0.0.1:8090 --site-root ../dist --job-rows 300 --reference-dir ${ZSK_REFERENCE_DIR:-../../shared/data}';
 
 export default defineConfig({
   testDir: './tests',
