@@ -6,7 +6,7 @@ use super::{DeliveryPreview, DeliveryReceipt, DeliverySummary};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
-mod server {
+pub(super) mod server {
     use super::super::jobs::{self, Submitted, Upload};
     use super::super::store::{self, Channel, Deliverer, DeliveryMeta, Mode};
     use super::super::validate::{KeyRepair, RawRecord};

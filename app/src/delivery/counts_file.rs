@@ -3,7 +3,7 @@
 //! typed spreadsheet cells into the text the rules read: region keys from
 //! numeric cells exactly, months from date cells.
 
-use super::table::{visit_table, Cell, RowSink};
+use super::table::{find_columns, visit_table, Cell, RowSink};
 use super::validate::{Message, RawRecord, COL_COUNT, COL_MONTH, COL_REGION, COL_SERVICE};
 
 const EXPECTED_HEADER: &str = "erwartet Onlinedienst;Region;Monat;Anzahl";
@@ -124,24 +124,7 @@ fn map_columns(header_line: u32, header: &[String]) -> Result<[usize; 4], Vec<Me
             &["anzahl", "anzahl transaktionen", "transaktionen", "count"],
         ),
     ];
-    let mut columns = [0; 4];
-    let mut missing = Vec::new();
-    for (slot, (name, aliases)) in columns.iter_mut().zip(wanted) {
-        match names.iter().position(|n| aliases.contains(&n.as_str())) {
-            Some(index) => *slot = index,
-            None => missing.push(Message::error(
-                line,
-                Some(name),
-                None,
-                format!("Pflichtspalte „{name}“ fehlt in der Kopfzeile; {EXPECTED_HEADER}"),
-            )),
-        }
-    }
-    if missing.is_empty() {
-        Ok(columns)
-    } else {
-        Err(missing)
-    }
+    find_columns(header_line, &names, wanted, EXPECTED_HEADER)
 }
 
 #[cfg(test)]

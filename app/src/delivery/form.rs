@@ -122,13 +122,14 @@ impl FormCheck {
 
 #[cfg(feature = "ssr")]
 mod server {
+    use super::super::api::server::deliverer;
     use std::collections::{HashMap, HashSet};
 
     use sqlx::PgPool;
 
     use super::{EntryResult, FormCheck, FormEntry, FormGrid, FormService, FormSetup, GridRow};
-    use crate::auth::server::{pool, require_role};
-    use crate::auth::{Role, SessionUser};
+    use crate::auth::server::pool;
+    use crate::auth::SessionUser;
     use crate::delivery::store::{self, Channel, Deliverer, DeliveryMeta, Mode, Outcome};
     use crate::delivery::validate::{
         validate, KeyRepair, RawRecord, COL_MONTH, COL_REGION, COL_SERVICE,
@@ -140,17 +141,6 @@ mod server {
 
     /// More fields than the largest grid (all Kreise) has are refused.
     const MAX_ENTRIES: usize = 2_000;
-
-    /// Only submitters and the ZSK team deliver.
-    async fn deliverer() -> Result<(SessionUser, Deliverer), AppError> {
-        let user = require_role(&[Role::Submitter, Role::Admin]).await?;
-        let deliverer = match (user.role, user.organisation_id) {
-            (Role::Submitter, Some(org)) => Deliverer::Organisation(org),
-            (Role::Admin, _) => Deliverer::Admin,
-            _ => return Err(AppError::forbidden()),
-        };
-        Ok((user, deliverer))
-    }
 
     type ServiceRow = (String, String, Option<Granularity>, i64);
 

@@ -12,24 +12,9 @@ use super::form::{
     formular_dienste, formular_pruefen, formular_raster, formular_speichern, EntryResult,
     FormCheck, FormEntry, FormGrid, FormSetup, GridRow, FIRST_YEAR,
 };
-use super::{DeliveryCounts, Month, RowStatus};
+use super::{month, DeliveryCounts, Month, RowStatus};
 use crate::error::AppError;
 use crate::ui::{failed, format_number, ErrorBox};
-
-const MONTH_NAMES: [&str; 12] = [
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-];
 
 #[component]
 pub fn FormPage() -> impl IntoView {
@@ -145,7 +130,7 @@ fn FormView(setup: FormSetup) -> impl IntoView {
                     <select id="monat" on:change=on_month>
                         <For each=months key=|m| *m let:m>
                             <option value=m.to_string() prop:selected=move || month_number.get() == m>
-                                {MONTH_NAMES[m as usize - 1]}
+                                {month::LABELS[m as usize - 1]}
                             </option>
                         </For>
                     </select>

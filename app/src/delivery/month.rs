@@ -28,7 +28,8 @@ const MONTH_NAMES: [&[&str]; 12] = [
     &["dezember", "dez"],
 ];
 
-const LABELS: [&str; 12] = [
+/// The German names of the months, January first.
+pub const LABELS: [&str; 12] = [
     "Januar",
     "Februar",
     "März",

@@ -276,23 +276,7 @@ fn PreviewView(answer: Answer) -> impl IntoView {
 /// state until the answer comes; only the browser build talks HTTP itself.
 mod upload {
     use super::{Answer, JobStatus};
-
-    #[cfg(feature = "csr")]
-    pub type SelectedFile = web_sys::File;
-    #[cfg(not(feature = "csr"))]
-    pub type SelectedFile = ();
-
-    #[cfg(feature = "csr")]
-    pub fn selected_file(ev: &leptos::ev::Event) -> Option<SelectedFile> {
-        use wasm_bindgen::JsCast;
-        let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
-        input.files()?.get(0)
-    }
-
-    #[cfg(not(feature = "csr"))]
-    pub fn selected_file(_ev: &leptos::ev::Event) -> Option<SelectedFile> {
-        None
-    }
+    pub use crate::ui::upload::{selected_file, SelectedFile};
 
     /// Posts the file; the answer, or a German message why there is none.
     /// While a background job runs, its state goes to `on_progress` once a
@@ -304,16 +288,9 @@ mod upload {
         mode: &str,
         on_progress: impl Fn(JobStatus),
     ) -> Result<Answer, String> {
-        let failed =
-            |_| "Die Datei konnte nicht übertragen werden. Bitte erneut versuchen.".to_owned();
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_body(file);
-        let headers = web_sys::Headers::new().map_err(failed)?;
-        headers.set("X-Dateiname", &file.name()).map_err(failed)?;
-        init.set_headers(&headers);
+        use crate::ui::upload::{get, post_file, sleep};
         let url = format!("/api/v1/lieferungen/datei?nur_pruefen={dry_run}&modus={mode}");
-        let (mut status, mut text) = fetch(&url, &init).await.map_err(failed)?;
+        let (mut status, mut text) = post_file(&url, file).await?;
 
         // 202: a background job; ask again every second until it ends.
         let mut failures = 0;
@@ -327,9 +304,7 @@ mod upload {
             );
             on_progress(job);
             sleep(1000).await;
-            let init = web_sys::RequestInit::new();
-            init.set_method("GET");
-            match fetch(&poll, &init).await {
+            match get(&poll).await {
                 Ok(next) => (status, text) = next,
                 Err(_) if failures < 10 => failures += 1,
                 Err(_) => return Err(lost),
@@ -341,35 +316,6 @@ mod upload {
             (status, Some(text)) if status >= 400 => Err(text.clone()),
             _ => Ok(answer),
         }
-    }
-
-    /// One request of this origin with the session cookie: status and body.
-    #[cfg(feature = "csr")]
-    async fn fetch(
-        url: &str,
-        init: &web_sys::RequestInit,
-    ) -> Result<(u16, String), wasm_bindgen::JsValue> {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen_futures::JsFuture;
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-        let request = web_sys::Request::new_with_str_and_init(url, init)?;
-        let window = web_sys::window().ok_or("Kein Browserfenster")?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-            .await?
-            .dyn_into()?;
-        let text = JsFuture::from(response.text()?).await?;
-        Ok((response.status(), text.as_string().unwrap_or_default()))
-    }
-
-    #[cfg(feature = "csr")]
-    async fn sleep(ms: i32) {
-        use wasm_bindgen_futures::js_sys::Promise;
-        let promise = Promise::new(&mut |resolve, _| {
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-            }
-        });
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     }
 
     #[cfg(not(feature = "csr"))]

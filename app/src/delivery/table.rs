@@ -246,6 +246,35 @@ fn visit_csv(text: &str, sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
     }
 }
 
+/// The position of each wanted column, found by any of its names among the
+/// header's normalised names; each missing column is named with `expected`,
+/// the header the file should have.
+pub fn find_columns<const N: usize>(
+    line: u32,
+    names: &[String],
+    wanted: [(&str, &[&str]); N],
+    expected: &str,
+) -> Result<[usize; N], Vec<Message>> {
+    let mut positions = [0; N];
+    let mut missing = Vec::new();
+    for (slot, (name, aliases)) in positions.iter_mut().zip(wanted) {
+        match names.iter().position(|n| aliases.contains(&n.as_str())) {
+            Some(index) => *slot = index,
+            None => missing.push(Message::error(
+                Some(line),
+                Some(name),
+                None,
+                format!("Pflichtspalte „{name}“ fehlt in der Kopfzeile; {expected}"),
+            )),
+        }
+    }
+    if missing.is_empty() {
+        Ok(positions)
+    } else {
+        Err(missing)
+    }
+}
+
 /// The delimiter that splits the header into the most fields.
 fn detect_delimiter(header: &str) -> u8 {
     [b';', b',', b'\t', b'|']

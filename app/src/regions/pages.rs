@@ -205,54 +205,16 @@ fn Preview(answer: KeyChangeAnswer) -> impl IntoView {
 /// Sending the chosen file; only the browser build talks HTTP itself.
 mod upload {
     use super::KeyChangeAnswer;
-
-    #[cfg(feature = "csr")]
-    pub type SelectedFile = web_sys::File;
-    #[cfg(not(feature = "csr"))]
-    pub type SelectedFile = ();
-
-    #[cfg(feature = "csr")]
-    pub fn selected_file(ev: &leptos::ev::Event) -> Option<SelectedFile> {
-        use wasm_bindgen::JsCast;
-        let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
-        input.files()?.get(0)
-    }
-
-    #[cfg(not(feature = "csr"))]
-    pub fn selected_file(_ev: &leptos::ev::Event) -> Option<SelectedFile> {
-        None
-    }
+    pub use crate::ui::upload::{selected_file, SelectedFile};
 
     /// Posts the file; the answer, or a German message why there is none.
     #[cfg(feature = "csr")]
     pub async fn send(file: &SelectedFile, dry_run: bool) -> Result<KeyChangeAnswer, String> {
-        use wasm_bindgen::JsCast;
-        use wasm_bindgen_futures::JsFuture;
-        let failed =
-            |_| "Die Datei konnte nicht übertragen werden. Bitte erneut versuchen.".to_owned();
-
-        let init = web_sys::RequestInit::new();
-        init.set_method("POST");
-        init.set_credentials(web_sys::RequestCredentials::SameOrigin);
-        init.set_body(file);
-        let headers = web_sys::Headers::new().map_err(failed)?;
-        headers.set("X-Dateiname", &file.name()).map_err(failed)?;
-        init.set_headers(&headers);
         let url = format!("/api/v1/regionen/aenderungen?nur_pruefen={dry_run}");
-        let request = web_sys::Request::new_with_str_and_init(&url, &init).map_err(failed)?;
-        let window = web_sys::window().ok_or("Kein Browserfenster")?;
-        let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
-            .await
-            .map_err(failed)?
-            .dyn_into()
-            .map_err(failed)?;
-        let text = JsFuture::from(response.text().map_err(failed)?)
-            .await
-            .map_err(failed)?;
-        let text = text.as_string().unwrap_or_default();
+        let (status, text) = crate::ui::upload::post_file(&url, file).await?;
         let answer: KeyChangeAnswer = serde_json::from_str(&text)
-            .map_err(|_| format!("Unerwartete Antwort des Servers ({})", response.status()))?;
-        match (response.status(), &answer.meldung) {
+            .map_err(|_| format!("Unerwartete Antwort des Servers ({status})"))?;
+        match (status, &answer.meldung) {
             (status, Some(text)) if status >= 400 => Err(text.clone()),
             _ => Ok(answer),
         }

@@ -2,6 +2,7 @@
 //! components (number formatting, error display, charts).
 
 mod chart;
+pub mod upload;
 
 pub use chart::Chart;
 

@@ -35,7 +35,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 
-use app::delivery::table::{read_table, Cell, Table};
+use app::delivery::table::{find_columns, read_table, Cell, Table};
 use app::delivery::validate::{parse_region, KeyRepair};
 use app::delivery::{Finding, Message, Severity};
 use app::regions::changes::{KeyChangeAnswer, KeyChangeLine};
@@ -95,7 +95,7 @@ pub fn read_changes(bytes: &[u8]) -> Result<ChangeFile, Vec<Message>> {
 
 /// The rules on an already read table.
 pub fn changes_from_table(table: &Table) -> Result<ChangeFile, Vec<Message>> {
-    let columns = find_columns(table)?;
+    let columns = header_columns(table)?;
     let mut messages = Vec::new();
     let mut changes: Vec<KeyChange> = Vec::new();
     for (line, cells) in &table.rows {
@@ -142,7 +142,7 @@ pub fn changes_from_table(table: &Table) -> Result<ChangeFile, Vec<Message>> {
 /// Positions of the four columns.
 struct Columns([usize; 4]);
 
-fn find_columns(table: &Table) -> Result<Columns, Vec<Message>> {
+fn header_columns(table: &Table) -> Result<Columns, Vec<Message>> {
     let line = Some(table.header_line);
     let names: Vec<String> = table.header.iter().map(|h| normalize_header(h)).collect();
     if names.iter().filter(|n| !n.is_empty()).count() == 1 {
@@ -197,26 +197,13 @@ fn find_columns(table: &Table) -> Result<Columns, Vec<Message>> {
             ],
         ),
     ];
-    let mut positions = [0; 4];
-    let mut missing = Vec::new();
-    for (slot, (name, aliases)) in positions.iter_mut().zip(wanted) {
-        match names.iter().position(|n| aliases.contains(&n.as_str())) {
-            Some(index) => *slot = index,
-            None => missing.push(Message::error(
-                line,
-                Some(name),
-                None,
-                format!(
-                    "Pflichtspalte „{name}“ fehlt in der Kopfzeile; erwartet {EXPECTED_HEADER}"
-                ),
-            )),
-        }
-    }
-    if missing.is_empty() {
-        Ok(Columns(positions))
-    } else {
-        Err(missing)
-    }
+    find_columns(
+        table.header_line,
+        &names,
+        wanted,
+        &format!("erwartet {EXPECTED_HEADER}"),
+    )
+    .map(Columns)
 }
 
 /// Lower case; quotes, brackets, `_` and `-` as blanks; `ue` of the
