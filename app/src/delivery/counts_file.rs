@@ -23,6 +23,9 @@ pub fn read_counts(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
 /// as a whole, which matters for files of hundreds of thousands of rows.
 #[derive(Default)]
 struct CountsReader {
+    /// A comma-separated file comes from a locale where `.` is the decimal
+    /// mark and `,` groups thousands: digit groups are not read there.
+    comma_separated: bool,
     columns: [usize; 4],
     header_len: usize,
     rows: Vec<RawRecord>,
@@ -30,6 +33,10 @@ struct CountsReader {
 }
 
 impl RowSink for CountsReader {
+    fn delimiter(&mut self, delimiter: u8) {
+        self.comma_separated = delimiter == b',';
+    }
+
     fn header(&mut self, line: u32, header: Vec<String>) -> Result<(), Vec<Message>> {
         self.columns = map_columns(line, &header)?;
         self.header_len = header.len();
@@ -63,6 +70,19 @@ impl RowSink for CountsReader {
                 .map_or(Cell::Empty, |c| std::mem::replace(c, Cell::Empty))
         };
         let [service, region, month, count] = self.columns.map(&mut take);
+        if self.comma_separated {
+            if let Cell::Text(text) = &count {
+                if is_grouped_number(text) {
+                    self.errors.push(Message::error(
+                        Some(line),
+                        Some(COL_COUNT),
+                        Some(text.trim()),
+                        "Zahl mit Trennzeichen in einer kommagetrennten Datei ist mehrdeutig (Tausender- oder Dezimaltrennzeichen); ganze Zahlen ohne Trennzeichen angeben",
+                    ));
+                    return;
+                }
+            }
+        }
         self.rows.push(RawRecord {
             line,
             service: service.into_text(),
@@ -71,6 +91,17 @@ impl RowSink for CountsReader {
             count: count.into_text(),
         });
     }
+}
+
+/// Digits with `.` or `,` between them, as a spreadsheet writes grouped or
+/// decimal numbers.
+fn is_grouped_number(text: &str) -> bool {
+    let text = text.trim();
+    text.bytes().any(|b| b == b'.' || b == b',')
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b',')
+        && text.bytes().next().is_some_and(|b| b.is_ascii_digit())
 }
 
 /// CSV rows are all text; spreadsheet rows may end early at empty cells.
@@ -173,6 +204,29 @@ mod tests {
         .unwrap();
         assert_eq!(rows[0].service, "Düsseldorf");
         assert_eq!(rows[0].month, "März 2024");
+    }
+
+    #[test]
+    fn digit_groups_in_comma_files_are_refused_as_ambiguous() {
+        let err = read_counts(
+            b"Onlinedienst,Region,Monat,Anzahl\nX,01,2024-01,1.234\nX,02,2024-01,\"1,234\"\nX,03,2024-01,7\n",
+        )
+        .unwrap_err();
+        let lines: Vec<_> = err.iter().map(|m| (m.line, m.value.clone())).collect();
+        assert_eq!(
+            lines,
+            [
+                (Some(2), Some("1.234".into())),
+                (Some(3), Some("1,234".into()))
+            ]
+        );
+        assert!(err[0].text.contains("mehrdeutig"));
+        // In a semicolon file the German digit groups stay readable.
+        assert_eq!(
+            read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;1.234\n").unwrap()[0]
+                .count,
+            "1.234"
+        );
     }
 
     #[test]

@@ -63,6 +63,8 @@ pub trait RowSink {
     fn header(&mut self, line: u32, header: Vec<String>) -> Result<(), Vec<Message>>;
     /// One row below the header with its physical line.
     fn row(&mut self, line: u32, cells: Vec<Cell>);
+    /// The delimiter of a CSV file, told before its header.
+    fn delimiter(&mut self, _delimiter: u8) {}
 }
 
 impl RowSink for Table {
@@ -186,6 +188,7 @@ fn visit_csv(text: &str, sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
         ));
     }
     let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(header_line));
+    sink.delimiter(delimiter);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
