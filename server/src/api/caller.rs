@@ -118,7 +118,7 @@ impl FromRequestParts<AppState> for Caller {
             _ => {
                 return Err(Refusal(
                     StatusCode::FORBIDDEN,
-                    "Nur Datenlieferanten und das ZSK-Team liefern Daten.",
+                    "Keine Berechtigung: die Leserolle liefert und ändert keine Daten.",
                 ))
             }
         };
