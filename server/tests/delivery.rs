@@ -293,6 +293,7 @@ async fn a_cell_created_meanwhile_turns_new_into_a_correction() {
             external_id: None,
             file_id: None,
             progress: None,
+            refused_before: 0,
         };
         let row = RawRecord {
             line: 1,

@@ -118,6 +118,15 @@ async fn case_10_partial_stores_the_valid_part_and_retries_are_safe() {
         (Some(2), Some(4), Some(6))
     );
     assert_eq!(pointers(&body).len(), 4);
+    // The delivery history counts what the answer counts, values of the
+    // wrong JSON type included.
+    let stored: (i32, i32, i32) =
+        sqlx::query_as("SELECT received, new_values, rejected FROM delivery WHERE id = $1")
+            .bind(body["lieferung"].as_i64().unwrap())
+            .fetch_one(app.pool())
+            .await
+            .unwrap();
+    assert_eq!(stored, (6, 2, 4));
     assert_eq!(
         value(&app, "DEMO-0001", "01001000", "2024-05").await,
         Some(120)

@@ -226,12 +226,11 @@ impl Finding {
 
 #[cfg(feature = "ssr")]
 impl Answer {
-    /// Builds the answer; `extra_rejected` counts records refused before
-    /// validation (malformed JSON values), `pointer_of` names a record.
+    /// Builds the answer; `structural` are findings made before validation
+    /// (malformed JSON values), `pointer_of` names a record.
     pub fn new(
         outcome: &Outcome,
         mut structural: Vec<Message>,
-        extra_rejected: u32,
         partial: bool,
         dry_run: bool,
         pointer_of: impl Fn(u32) -> Option<String>,
@@ -256,7 +255,7 @@ impl Answer {
         }
 
         let counts = outcome.counts;
-        if counts.received + extra_rejected == 0 && fehler.is_empty() {
+        if counts.received == 0 && fehler.is_empty() {
             fehler.push(Finding {
                 pointer: None,
                 zeile: None,
@@ -265,8 +264,8 @@ impl Answer {
                 meldung: "Die Lieferung enthält keine Werte".to_owned(),
             });
         }
-        let empfangen = counts.received + extra_rejected;
-        let fehlerhaft = counts.rejected + extra_rejected;
+        let empfangen = counts.received;
+        let fehlerhaft = counts.rejected;
         let stored = outcome.delivery_id.is_some();
         let accepted = counts.new + counts.corrected + counts.unchanged;
         let (status, code) = match (dry_run, fehler.is_empty(), stored) {

@@ -41,6 +41,7 @@ pub(super) mod server {
             external_id: None,
             file_id: None,
             progress: None,
+            refused_before: 0,
         }
     }
 

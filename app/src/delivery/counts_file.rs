@@ -51,18 +51,31 @@ impl RowSink for CountsReader {
         }) {
             return;
         }
-        if cells.len() < self.header_len && is_csv_row(&cells) {
-            self.errors.push(Message::error(
-                Some(line),
-                None,
-                None,
-                format!(
-                    "{} Felder statt {} wie in der Kopfzeile",
-                    cells.len(),
-                    self.header_len
-                ),
-            ));
-            return;
+        if is_csv_row(&cells) {
+            // Fewer fields, or filled fields beyond the header: a separator
+            // inside a value ("1,234" in a comma file) shifts the columns.
+            let filled = cells
+                .iter()
+                .rposition(|c| !matches!(c, Cell::Text(t) if t.trim().is_empty()))
+                .map_or(0, |last| last + 1);
+            if cells.len() < self.header_len || filled > self.header_len {
+                let hint = if filled > self.header_len {
+                    "; steht ein Trennzeichen in einem Wert? Zahlen ohne Tausender- und Dezimalzeichen angeben, Texte mit Trennzeichen in Anführungszeichen"
+                } else {
+                    ""
+                };
+                self.errors.push(Message::error(
+                    Some(line),
+                    None,
+                    None,
+                    format!(
+                        "{} Felder statt {} wie in der Kopfzeile{hint}",
+                        cells.len().max(filled),
+                        self.header_len
+                    ),
+                ));
+                return;
+            }
         }
         let mut take = |index: usize| {
             cells
@@ -226,6 +239,27 @@ mod tests {
             read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;1.234\n").unwrap()[0]
                 .count,
             "1.234"
+        );
+    }
+
+    #[test]
+    fn a_separator_inside_a_value_is_refused_not_cut_off() {
+        let err =
+            read_counts(b"Onlinedienst,Region,Monat,Anzahl\nX,01,2024-01,1,234\nX,02,2024-01,7,\n")
+                .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].line, Some(2));
+        assert!(err[0].text.starts_with("5 Felder statt 4"), "{err:?}");
+        let err =
+            read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;5\n").unwrap_err();
+        assert!(
+            err[0].text.contains("Trennzeichen in einem Wert"),
+            "{err:?}"
+        );
+        // Empty trailing fields, as spreadsheets write them, are fine.
+        assert_eq!(
+            read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;;\n").unwrap()[0].count,
+            "12"
         );
     }
 

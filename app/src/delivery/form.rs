@@ -447,6 +447,7 @@ mod server {
             external_id: None,
             file_id: None,
             progress: None,
+            refused_before: 0,
         };
         let outcome =
             store::deliver(&pool, &meta, rows, KeyRepair::Exact, Mode::Atomic, dry_run).await?;

@@ -435,7 +435,7 @@ impl Progress {
         outcome: &Outcome,
     ) -> Result<(), AppError> {
         let (status, mut answer) =
-            Answer::new(outcome, Vec::new(), 0, self.partial, self.dry_run, |_| None);
+            Answer::new(outcome, Vec::new(), self.partial, self.dry_run, |_| None);
         answer.auftrag = Some(job_ref(self.job_id));
         let body = serde_json::to_string(&answer).map_err(AppError::internal)?;
         sqlx::query(
@@ -589,6 +589,7 @@ async fn work(
         external_id: None,
         file_id: Some(job.file_id),
         progress: Some(progress),
+        refused_before: 0,
     };
     let mode = if job.partial() {
         Mode::Partial
@@ -599,9 +600,7 @@ async fn work(
     if let Some(done) = progress.finished() {
         return Ok(done);
     }
-    let (status, answer) = Answer::new(&outcome, Vec::new(), 0, job.partial(), job.dry_run, |_| {
-        None
-    });
+    let (status, answer) = Answer::new(&outcome, Vec::new(), job.partial(), job.dry_run, |_| None);
     finish(pool, job, status, answer, "done").await
 }
 

@@ -274,6 +274,9 @@ pub struct DeliveryMeta<'a> {
     /// The job a file delivery runs in: told each phase and written chunk,
     /// and given the final answer inside the store transaction.
     pub progress: Option<&'a Progress>,
+    /// Records refused before validation (JSON values of the wrong type):
+    /// counted as received and rejected.
+    pub refused_before: u32,
 }
 
 /// The result of one delivery: what each row is, the messages, the counts
@@ -323,7 +326,8 @@ pub async fn deliver(
     mode: Mode,
     dry_run: bool,
 ) -> Result<Outcome, AppError> {
-    let received = rows.len();
+    let refused_before = meta.refused_before as usize;
+    let received = rows.len() + refused_before;
     if let Some(progress) = meta.progress {
         progress.phase(Phase::Checking, received).await;
     }
@@ -351,7 +355,8 @@ pub async fn deliver(
         let mut tx = pool.begin().await?;
         let current = current_values(&mut *tx, &outcome.records, store).await?;
         outcome.statuses = classify(&outcome.records, &current);
-        outcome.counts = count_rows(received, &outcome.statuses, outcome.rejected_lines.len());
+        let rejected = outcome.rejected_lines.len() + refused_before;
+        outcome.counts = count_rows(received, &outcome.statuses, rejected);
         if !store {
             if outcome.has_errors() && !dry_run {
                 tracing::warn!(

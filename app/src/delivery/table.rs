@@ -158,6 +158,13 @@ fn first_utf8_multibyte(bytes: &[u8]) -> Option<usize> {
 }
 
 fn visit_csv(text: &str, sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
+    // Old Mac spreadsheets ("CSV (Macintosh)") end lines with CR alone.
+    let text: Cow<'_, str> = if text.contains('\r') && !text.contains('\n') {
+        Cow::Owned(text.replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let text = text.as_ref();
     let (mut line_offset, mut body, mut delimiter) = (0u32, text, None);
     let first_line = text.lines().next().unwrap_or_default();
     if let Some(sep) = first_line.trim().strip_prefix("sep=") {
@@ -375,6 +382,13 @@ mod tests {
             "{:?}",
             err
         );
+    }
+
+    #[test]
+    fn lines_ended_by_cr_alone_are_counted() {
+        let table = read_table(b"Onlinedienst;Region\rA;01\rB;02\r").unwrap();
+        let lines: Vec<u32> = table.rows.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3]);
     }
 
     #[test]

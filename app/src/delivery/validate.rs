@@ -3,7 +3,7 @@
 //! checks against is handed in, so the browser preview, the server and the
 //! tests apply the same rules.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -219,7 +219,10 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
     let mut out = Validation::default();
     // Keys borrow the service and cell names from the master data: no copy
     // per record, which matters for files of hundreds of thousands of rows.
-    let mut seen: HashMap<(&str, &str, Month), (u32, i64)> = HashMap::new();
+    // The first line, its count and whether another line contradicts it.
+    let mut seen: HashMap<(&str, &str, Month), (u32, i64, bool)> = HashMap::new();
+    // First lines of contradicted cells: neither value is stored.
+    let mut withdrawn: HashSet<u32> = HashSet::new();
 
     for row in rows {
         let Some(record) = check_row(row, master, repair, &mut out.messages) else {
@@ -235,8 +238,8 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
         };
 
         let key = (service.id.as_str(), region.cell_key.as_str(), record.month);
-        match seen.get(&key) {
-            Some(&(first_line, first_count)) if first_count == record.count => {
+        match seen.get_mut(&key) {
+            Some((first_line, first_count, false)) if *first_count == record.count => {
                 out.messages.push(Message::warning(
                     Some(row.line),
                     None,
@@ -247,23 +250,32 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
                     ),
                 ));
             }
-            Some(&(first_line, first_count)) => {
-                out.messages.push(Message::error(
-                    Some(row.line),
-                    None,
-                    None,
-                    format!(
-                        "Schlüssel ({}, {}, {}) doppelt: Zeile {first_line} = {first_count}, Zeile {} = {}",
-                        record.service_id, record.cell_key, record.month, row.line, record.count
-                    ),
-                ));
+            Some((first_line, first_count, contradicted)) => {
+                let text = format!(
+                    "Schlüssel ({}, {}, {}) doppelt: Zeile {first_line} = {first_count}, Zeile {} = {}",
+                    record.service_id, record.cell_key, record.month, row.line, record.count
+                );
+                if !*contradicted {
+                    // Which value is right is unknown: the first is refused too.
+                    *contradicted = true;
+                    withdrawn.insert(*first_line);
+                    out.messages
+                        .push(Message::error(Some(*first_line), None, None, text.clone()));
+                }
+                out.messages
+                    .push(Message::error(Some(row.line), None, None, text));
                 out.rejected_lines.push(row.line);
             }
             None => {
-                seen.insert(key, (row.line, record.count));
+                seen.insert(key, (row.line, record.count, false));
                 out.records.push(record);
             }
         }
+    }
+    if !withdrawn.is_empty() {
+        out.records.retain(|r| !withdrawn.contains(&r.line));
+        out.rejected_lines.extend(withdrawn);
+        out.rejected_lines.sort_unstable();
     }
     out
 }
@@ -728,6 +740,20 @@ mod tests {
             v.messages[0].text,
             "Schlüssel (DEMO-0001, 14521430, 2024-03) doppelt: Zeile 2 = 40, Zeile 4 = 44"
         );
+        // Neither value is known to be right: in partial mode too, both
+        // lines are refused, also a third line repeating the first value.
+        let three = [
+            row(2, "DEMO-0001", "14521430", "2024-03", "40"),
+            row(3, "DEMO-0001", "01001000", "2024-03", "7"),
+            row(4, "DEMO-0001", "14521430", "2024-03", "44"),
+            row(5, "DEMO-0001", "14521430", "2024-03", "40"),
+        ];
+        let v = validate(&three, &master(), KeyRepair::Exact);
+        assert_eq!(v.rejected_lines, [2, 4, 5]);
+        let kept: Vec<u32> = v.records.iter().map(|r| r.line).collect();
+        assert_eq!(kept, [3]);
+        let lines: Vec<Option<u32>> = v.messages.iter().map(|m| m.line).collect();
+        assert_eq!(lines, [Some(2), Some(4), Some(5)]);
     }
 
     #[test]

@@ -81,6 +81,7 @@ fn meta<'a>(
         external_id,
         file_id: None,
         progress: None,
+        refused_before: 0,
     }
 }
 
@@ -207,7 +208,10 @@ async fn idempotent(
         }
     }
 
-    let meta = meta(caller, Channel::Api, None, Some(&request.lieferung_id));
+    let meta = DeliveryMeta {
+        refused_before: request.rejected,
+        ..meta(caller, Channel::Api, None, Some(&request.lieferung_id))
+    };
     let mode = if partial { Mode::Partial } else { Mode::Atomic };
     // Values of the wrong JSON type never reach the validator; in atomic
     // mode they still mean that nothing is stored.
@@ -231,7 +235,6 @@ async fn idempotent(
     let (status, mut answer) = Answer::new(
         &outcome,
         request.structural.clone(),
-        request.rejected,
         partial,
         dry_run,
         |line| request.pointer_of(line),
@@ -379,7 +382,7 @@ async fn check_file(
         Ok(outcome) => outcome,
         Err(err) => return internal(err),
     };
-    let (status, answer) = Answer::new(&outcome, Vec::new(), 0, partial, true, |_| None);
+    let (status, answer) = Answer::new(&outcome, Vec::new(), partial, true, |_| None);
     (code(status), Json(answer)).into_response()
 }
 
