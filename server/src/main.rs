@@ -98,8 +98,9 @@ enum BenutzerCommand {
         login: String,
         #[arg(long)]
         name: Option<String>,
-        /// admin, submitter or reader.
-        #[arg(long, default_value = "admin")]
+        /// admin, submitter or reader (no default: an admin is never made
+        /// by leaving the role out).
+        #[arg(long)]
         rolle: String,
         /// Organisation name (submitter).
         #[arg(long)]

@@ -339,3 +339,51 @@ async fn a_cell_created_meanwhile_turns_new_into_a_correction() {
             .unwrap();
     assert_eq!(history, [7, 9]);
 }
+
+/// A ZSK-team delivery that changes an organisation's values shows in that
+/// organisation's history (without the file, which may hold other
+/// organisations' values), and nowhere else.
+#[tokio::test]
+async fn a_zsk_team_delivery_shows_in_the_history_of_the_organisation_it_changed() {
+    let app = TestApp::spawn().await;
+    let admin = app.actor("admin").await;
+    let a = app.actor("lieferant-a").await;
+    let b = app.actor("lieferant-b").await;
+    let csv = format!("{HEADER}A-KREIS;14625;2024-01;5\n");
+    let stored = admin
+        .call(
+            "lieferung/speichern",
+            &[("dateiname", "team.csv"), ("inhalt", csv.as_str())],
+        )
+        .await;
+    assert_eq!(stored.status(), 200);
+    let id = stored.json::<Value>().await.unwrap()["delivery_id"]
+        .as_i64()
+        .unwrap();
+
+    let listed = |list: Value| -> Vec<(i64, bool, String)> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["id"].as_i64().unwrap(),
+                    d["has_file"].as_bool().unwrap_or(false),
+                    d["organisation"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let for_a = listed(a.call("lieferungen", &[]).await.json().await.unwrap());
+    assert_eq!(for_a, [(id, false, "ZSK-Team".to_owned())]);
+    let for_b = listed(b.call("lieferungen", &[]).await.json().await.unwrap());
+    assert!(for_b.is_empty(), "{for_b:?}");
+    assert_eq!(
+        a.get(&format!("/api/v1/lieferungen/{id}")).await.status(),
+        200
+    );
+    assert_eq!(
+        b.get(&format!("/api/v1/lieferungen/{id}")).await.status(),
+        404
+    );
+}

@@ -99,6 +99,31 @@ async fn case_10_atomic_rejects_all_and_names_each_error_by_pointer() {
     assert!(messages[2].1.contains("negativ"));
     assert!(messages[3].1.contains("DEMO-9999"));
     assert_eq!(value(&app, "DEMO-0001", "01001000", "2024-05").await, None);
+
+    // Nothing was stored: the same id may carry the corrected delivery.
+    let id = body["lieferung_id"].as_str().unwrap().to_owned();
+    let corrected = json!({"lieferung_id": id, "dienste": [{"onlinedienst": "DEMO-0001",
+        "werte": [{"region": "01001000", "monat": "2024-05", "anzahl": 120}]}]})
+    .to_string();
+    let (status, body) = post_json(&app, &token, "/api/v1/lieferungen", &corrected).await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &json!("GESPEICHERT")),
+        "{body}"
+    );
+    // Once stored, other content under that id is refused, in a dry run too.
+    let other = corrected.replace("120", "121");
+    for path in [
+        "/api/v1/lieferungen",
+        "/api/v1/lieferungen?nur_pruefen=true",
+    ] {
+        let (status, _) = post_json(&app, &token, path, &other).await;
+        assert_eq!(status, 409, "{path}");
+    }
+    assert_eq!(
+        value(&app, "DEMO-0001", "01001000", "2024-05").await,
+        Some(120)
+    );
 }
 
 #[tokio::test]

@@ -196,17 +196,20 @@ pub(super) mod server {
         } else {
             user.organisation_id
         };
+        // A ZSK-team delivery's file may hold other organisations' values:
+        // only the ZSK team downloads it.
         let rows: Vec<HistoryRow> = sqlx::query_as(
             "SELECT d.id, to_char(d.received_at AT TIME ZONE 'Europe/Berlin', 'DD.MM.YYYY HH24:MI') AS received_at,
                     d.channel::text AS channel, d.file_name,
-                    coalesce(u.display_name, 'API-Token „' || t.name || '“') AS user_name, o.name AS organisation,
-                    d.file_id IS NOT NULL AS has_file,
+                    coalesce(u.display_name, 'API-Token „' || t.name || '“') AS user_name,
+                    coalesce(o.name, 'ZSK-Team') AS organisation,
+                    d.file_id IS NOT NULL AND ($1::bigint IS NULL OR d.organisation_id IS NOT DISTINCT FROM $1) AS has_file,
                     d.received, d.new_values, d.corrected, d.unchanged, d.rejected
              FROM delivery d
              LEFT JOIN app_user u ON u.id = d.user_id
              LEFT JOIN api_token t ON t.id = d.token_id
              LEFT JOIN organisation o ON o.id = d.organisation_id
-             WHERE $1::bigint IS NULL OR d.organisation_id = $1
+             WHERE $1::bigint IS NULL OR d.organisation_id = $1 OR $1 = ANY(d.organisations)
              ORDER BY d.received_at DESC, d.id DESC
              LIMIT 200",
         )

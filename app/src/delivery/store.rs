@@ -121,6 +121,7 @@ pub async fn load_master_data(
                     name,
                     granularity,
                     deliverable,
+                    organisation_id,
                 },
             )
         })
@@ -333,6 +334,16 @@ pub async fn deliver(
     }
     let master = load_master_data(pool, meta.deliverer, &rows).await?;
     let validation = super::validate::validate(&rows, &master, repair);
+    // Whose values the delivery may change: they see it in their history.
+    let mut organisations: Vec<i64> = validation
+        .records
+        .iter()
+        .filter_map(|r| master.services.get(&r.service_id))
+        .map(|s| s.organisation_id)
+        .collect();
+    organisations.sort_unstable();
+    organisations.dedup();
+    drop(master);
     // The checked records are all that is needed from here on.
     drop(rows);
     let store = !dry_run
@@ -368,7 +379,7 @@ pub async fn deliver(
             return Ok(outcome);
         }
 
-        let id = insert_delivery(&mut tx, meta, outcome.counts).await?;
+        let id = insert_delivery(&mut tx, meta, outcome.counts, &organisations).await?;
         let (records, statuses) = (&outcome.records, &outcome.statuses);
         match write_reporting(&mut tx, id, records, statuses, meta.progress).await {
             Ok(()) => {}
@@ -454,11 +465,12 @@ async fn insert_delivery(
     tx: &mut Transaction<'_, Postgres>,
     meta: &DeliveryMeta<'_>,
     counts: DeliveryCounts,
+    organisations: &[i64],
 ) -> Result<i64, AppError> {
     let id = sqlx::query_scalar(
         "INSERT INTO delivery (organisation_id, user_id, channel, file_name, received, new_values, corrected,
-                               unchanged, rejected, token_id, external_id, file_id)
-         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                               unchanged, rejected, token_id, external_id, file_id, organisations)
+         VALUES ($1, $2, $3::delivery_channel, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     )
     .bind(meta.organisation_id)
     .bind(meta.user_id)
@@ -472,6 +484,7 @@ async fn insert_delivery(
     .bind(meta.token_id)
     .bind(meta.external_id)
     .bind(meta.file_id)
+    .bind(organisations)
     .fetch_one(&mut **tx)
     .await?;
     Ok(id)

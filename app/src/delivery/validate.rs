@@ -130,6 +130,8 @@ pub struct ServiceRule {
     pub granularity: Option<Granularity>,
     /// Whether the delivering party may deliver for this service.
     pub deliverable: bool,
+    /// The organisation that operates the service.
+    pub organisation_id: i64,
 }
 
 /// What the validator needs to know about a region.
@@ -613,6 +615,7 @@ mod tests {
                     name: id.to_owned(),
                     granularity,
                     deliverable,
+                    organisation_id: 1,
                 },
             );
         }

@@ -181,31 +181,32 @@ async fn idempotent(
     partial: bool,
     dry_run: bool,
 ) -> Response {
-    if !dry_run {
-        let earlier: Result<Option<(String, i16, String)>, _> = sqlx::query_as(
-            "SELECT request_hash, status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2",
-        )
-        .bind(principal)
-        .bind(&request.lieferung_id)
-        .fetch_optional(&state.pool)
-        .await;
-        match earlier {
-            Err(err) => return internal(err),
-            Ok(Some((hash, _, _))) if hash != request_hash => {
-                return problem(
-                    StatusCode::CONFLICT,
-                    format!(
-                        "lieferung_id „{}“ wurde schon mit anderem Inhalt verwendet; für eine neue Lieferung eine neue ID wählen",
-                        request.lieferung_id
-                    ),
-                )
-            }
-            Ok(Some((_, status, response))) => {
-                let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-                return (status, [(header::CONTENT_TYPE, "application/json")], response).into_response();
-            }
-            Ok(None) => {}
+    // An id whose first delivery was refused as a whole (422, nothing
+    // stored) may be sent again with corrected content; a dry run answers
+    // as the real call would.
+    let earlier: Result<Option<(String, i16, String)>, _> = sqlx::query_as(
+        "SELECT request_hash, status, response FROM api_delivery_request WHERE principal = $1 AND lieferung_id = $2",
+    )
+    .bind(principal)
+    .bind(&request.lieferung_id)
+    .fetch_optional(&state.pool)
+    .await;
+    match earlier {
+        Err(err) => return internal(err),
+        Ok(Some((hash, status, _))) if hash != request_hash && status != 422 => {
+            return problem(
+                StatusCode::CONFLICT,
+                format!(
+                    "lieferung_id „{}“ wurde schon mit anderem Inhalt verwendet; für eine neue Lieferung eine neue ID wählen",
+                    request.lieferung_id
+                ),
+            )
         }
+        Ok(Some((hash, status, response))) if hash == request_hash && !dry_run => {
+            let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
+            return (status, [(header::CONTENT_TYPE, "application/json")], response).into_response();
+        }
+        Ok(_) => {}
     }
 
     let meta = DeliveryMeta {
@@ -249,7 +250,11 @@ async fn idempotent(
     if !dry_run {
         let stored = sqlx::query(
             "INSERT INTO api_delivery_request (principal, lieferung_id, request_hash, status, response, delivery_id)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (principal, lieferung_id) DO UPDATE
+             SET request_hash = EXCLUDED.request_hash, status = EXCLUDED.status,
+                 response = EXCLUDED.response, delivery_id = EXCLUDED.delivery_id, created_at = now()
+             WHERE api_delivery_request.status = 422",
         )
         .bind(principal)
         .bind(&request.lieferung_id)
@@ -514,7 +519,8 @@ pub(super) async fn get_delivery(
     let row: Result<Option<(i64, String, String, Option<String>, i32, i32, i32, i32, i32, bool)>, _> = sqlx::query_as(
         "SELECT id, channel::text, to_char(received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), external_id,
                 received, new_values, corrected, unchanged, rejected, file_id IS NOT NULL
-         FROM delivery WHERE id = $1 AND ($2::bigint IS NULL OR organisation_id = $2)",
+         FROM delivery WHERE id = $1
+           AND ($2::bigint IS NULL OR organisation_id = $2 OR $2 = ANY(organisations))",
     )
     .bind(number)
     .bind(caller.organisation_id)
