@@ -205,3 +205,59 @@ async fn what_counts_refer_to_is_kept() {
         .unwrap();
     assert_eq!(stored, 0);
 }
+
+/// What a script gets wrong is answered in German, never ignored: unknown
+/// modes, unreadable parameters, oversized JSON; the auth scheme's case
+/// does not matter.
+#[tokio::test]
+async fn api_parameters_are_checked_in_german() {
+    let app = TestApp::spawn().await;
+    let token = app::tokens::server::create_token(app.pool(), None, "Skript", None)
+        .await
+        .unwrap()
+        .token;
+    let client = reqwest::Client::new();
+    let post = |path: &str, body: Vec<u8>| {
+        client
+            .post(format!("{}{path}", app.base))
+            .header("authorization", format!("bearer {token}"))
+            .body(body)
+    };
+    let csv = format!("{HEADER}A-KREIS;14625;2024-01;5\n").into_bytes();
+
+    let answer = post("/api/v1/lieferungen/datei?modus=xyz", csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["meldung"]
+        .as_str()
+        .unwrap()
+        .contains("modus „xyz“ unbekannt"));
+
+    let answer = post("/api/v1/lieferungen/datei?nur_pruefen=ja", csv.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 400);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["meldung"].as_str().unwrap().contains("nur_pruefen=ja"));
+
+    // Lower-case "bearer" is the same scheme.
+    let answer = post("/api/v1/lieferungen/datei?nur_pruefen=true", csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+
+    let huge = vec![b' '; 3 * 1024 * 1024];
+    let answer = post("/api/v1/lieferungen", huge)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 413);
+    let body: Value = answer.json().await.unwrap();
+    assert!(body["meldung"].as_str().unwrap().contains("höchstens 2 MB"));
+}

@@ -6,14 +6,14 @@
 
 use app::delivery::store::Deliverer;
 use app::regions::changes::KeyChangeAnswer;
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
 use super::caller::Caller;
-use super::routes::{file_from_request, internal, problem};
+use super::routes::{file_from_request, internal, problem, Params};
 use crate::http::AppState;
 use crate::regions::{import_changes_file, LoadChannel, LoadMeta};
 
@@ -48,7 +48,7 @@ pub struct ChangesQuery {
 pub(super) async fn post_changes(
     caller: Caller,
     State(state): State<AppState>,
-    Query(query): Query<ChangesQuery>,
+    Params(query): Params<ChangesQuery>,
     headers: HeaderMap,
     request: Request,
 ) -> Response {

@@ -39,6 +39,43 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/doku", get(super::openapi::page))
 }
 
+/// Query parameters; unreadable ones are answered 400 in German, naming
+/// the query as sent.
+pub(super) struct Params<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S>
+    for Params<T>
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Response> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(params)) => Ok(Self(params)),
+            Err(_) => Err(problem(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "Parameter „{}“ nicht lesbar: nur_pruefen ist true oder false, Monate JJJJ-MM, jeder Parameter höchstens einmal",
+                    parts.uri.query().unwrap_or_default()
+                ),
+            )),
+        }
+    }
+}
+
+/// `atomar` (the default) or `teilweise`; anything else is refused.
+fn mode_of(modus: Option<&str>) -> Result<bool, String> {
+    match modus {
+        None | Some("atomar") => Ok(false),
+        Some("teilweise") => Ok(true),
+        Some(other) => Err(format!(
+            "modus „{other}“ unbekannt: atomar (Standard) oder teilweise"
+        )),
+    }
+}
+
 pub(super) fn problem(status: StatusCode, text: impl Into<String>) -> Response {
     (
         status,
@@ -107,9 +144,18 @@ fn meta<'a>(
 pub(super) async fn post_json(
     caller: Caller,
     State(state): State<AppState>,
-    Query(query): Query<DeliveryQuery>,
-    body: Bytes,
+    Params(query): Params<DeliveryQuery>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
+    let Ok(body) = body else {
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "Anfrage zu groß: höchstens {} MB je Lieferung; größere Mengen auf mehrere Lieferungen verteilen",
+                state.max_body_bytes / (1024 * 1024)
+            ),
+        );
+    };
     let value: Value = match serde_json::from_slice(&body) {
         Ok(value) => value,
         Err(err) => {
@@ -135,9 +181,11 @@ pub(super) async fn post_json(
         }
     };
     let partial = match query.modus.as_deref() {
-        Some("teilweise") => true,
-        Some("atomar") => false,
-        _ => request.partial,
+        None => request.partial,
+        given => match mode_of(given) {
+            Ok(partial) => partial,
+            Err(text) => return problem(StatusCode::BAD_REQUEST, text),
+        },
     };
 
     let principal = caller.principal();
@@ -309,15 +357,18 @@ pub(super) fn code(status: u16) -> StatusCode {
 pub(super) async fn post_file(
     caller: Caller,
     State(state): State<AppState>,
-    Query(query): Query<DeliveryQuery>,
+    Params(query): Params<DeliveryQuery>,
     headers: HeaderMap,
     request: Request,
 ) -> Response {
+    let partial = match mode_of(query.modus.as_deref()) {
+        Ok(partial) => partial,
+        Err(text) => return problem(StatusCode::BAD_REQUEST, text),
+    };
     let (file_name, bytes) = match file_from_request(&headers, request, &state).await {
         Ok(file) => file,
         Err(response) => return response,
     };
-    let partial = query.modus.as_deref() == Some("teilweise");
     let mode = if partial { Mode::Partial } else { Mode::Atomic };
     let channel = if caller.token_id.is_some() {
         Channel::Api
@@ -578,7 +629,7 @@ pub struct ValuesQuery {
 pub(super) async fn get_values(
     caller: Caller,
     State(state): State<AppState>,
-    Query(query): Query<ValuesQuery>,
+    Params(query): Params<ValuesQuery>,
     headers: HeaderMap,
 ) -> Response {
     let month = |text: &Option<String>, name: &str| -> Result<Option<NaiveDate>, String> {
@@ -661,8 +712,11 @@ pub(super) async fn get_values(
             werte,
         })
         .collect();
+    // An id derived from the content: the download posts back as it is, and
+    // posting it twice is one delivery.
+    let digest = Sha256::digest(serde_json::to_vec(&dienste).unwrap_or_default());
     Json(DeliveryRequest {
-        lieferung_id: None,
+        lieferung_id: Some(format!("rueckgabe-{}", &hex::encode(digest)[..16])),
         modus: None,
         dienste,
     })
@@ -682,7 +736,7 @@ pub(super) async fn get_values(
 pub(super) async fn post_master_data(
     caller: Caller,
     State(state): State<AppState>,
-    Query(query): Query<DeliveryQuery>,
+    Params(query): Params<DeliveryQuery>,
     headers: HeaderMap,
     request: Request,
 ) -> Response {
