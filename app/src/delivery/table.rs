@@ -293,7 +293,38 @@ fn detect_delimiter(header: &str) -> u8 {
         .unwrap_or(b';')
 }
 
+/// The most a workbook may unpack to. A sheet is read into memory whole, so
+/// a small file of highly compressed rows could take the server's memory; a
+/// CSV of the same rows is read row by row.
+const MAX_XLSX_UNPACKED: u64 = 100 * 1024 * 1024;
+
+/// The workbook's unpacked size as its directory declares it.
+fn unpacked_size(bytes: &[u8]) -> Option<u64> {
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    let mut total = 0u64;
+    for index in 0..archive.len() {
+        total = total.saturating_add(archive.by_index_raw(index).ok()?.size());
+    }
+    Some(total)
+}
+
+/// Refuses a workbook that unpacks to more than `limit` bytes.
+fn check_unpacked(bytes: &[u8], limit: u64) -> Result<(), Vec<Message>> {
+    match unpacked_size(bytes) {
+        Some(size) if size > limit => Err(fail(
+            None,
+            format!(
+                "Excel-Datei zu groß: entpackt {} MB, höchstens {} MB; bitte als CSV liefern (wird zeilenweise gelesen) oder aufteilen",
+                size / (1024 * 1024),
+                limit / (1024 * 1024)
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn visit_xlsx(bytes: &[u8], sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
+    check_unpacked(bytes, MAX_XLSX_UNPACKED)?;
     let unreadable = |_| {
         fail(
             None,
@@ -382,6 +413,26 @@ mod tests {
             "{:?}",
             err
         );
+    }
+
+    #[test]
+    fn a_workbook_that_unpacks_too_large_is_refused_before_reading() {
+        use std::io::Write;
+        let mut packed = std::io::Cursor::new(Vec::new());
+        let mut zip = zip::ZipWriter::new(&mut packed);
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        zip.start_file("xl/worksheets/sheet1.xml", options).unwrap();
+        zip.write_all(&vec![b'a'; 3 * 1024 * 1024]).unwrap();
+        zip.finish().unwrap();
+        let bytes = packed.into_inner();
+        assert!(bytes.len() < 100_000);
+        let err = check_unpacked(&bytes, 2 * 1024 * 1024).unwrap_err();
+        assert!(
+            err[0].text.contains("entpackt 3 MB, höchstens 2 MB"),
+            "{err:?}"
+        );
+        assert!(check_unpacked(&bytes, 4 * 1024 * 1024).is_ok());
     }
 
     #[test]
