@@ -15,11 +15,11 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
     if text.is_empty() {
         return Err("Wert fehlt (leere Zelle ist weder 0 noch „löschen“)".to_owned());
     }
-    if matches!(text, "-" | "–" | "." | "x" | "X" | "/" | "..." | "…")
-        || text.eq_ignore_ascii_case("k.a.")
-    {
+    // "-", ".", "x", "k. A.", "n.v.", "…": the placeholders of official
+    // statistics hold no digit at all.
+    if !text.chars().any(|c| c.is_ascii_digit()) {
         return Err(format!(
-            "„{text}“ ist ein Platzhalter, keine Zahl; {COUNT_RULE}"
+            "„{text}“ ist ein Platzhalter, keine Zahl; nicht gemeldete Werte weglassen, {COUNT_RULE}"
         ));
     }
     if text.starts_with(['-', '−', '–']) {
@@ -54,7 +54,9 @@ pub fn parse_count(text: &str) -> Result<i64, String> {
         text.to_owned()
     };
     if !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("„{text}“ ist keine Zahl; {COUNT_RULE}"));
+        return Err(format!(
+            "„{text}“ ist keine Zahl (Fußnotenzeichen oder Text in der Zelle?); {COUNT_RULE}"
+        ));
     }
     match digits.parse::<i64>() {
         Ok(value) if value <= MAX_COUNT => Ok(value),
@@ -105,6 +107,18 @@ mod tests {
             "9223372036854775807",
         ] {
             assert!(parse_count(text).is_err(), "{text:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn placeholders_and_footnotes_are_named() {
+        for text in ["k. A.", "n.v.", "–", "…", "x", "."] {
+            let err = parse_count(text).unwrap_err();
+            assert!(err.contains("Platzhalter"), "{text:?}: {err}");
+        }
+        for text in ["123*", "45¹", "(12)"] {
+            let err = parse_count(text).unwrap_err();
+            assert!(err.contains("Fußnotenzeichen"), "{text:?}: {err}");
         }
     }
 }

@@ -26,6 +26,8 @@ struct CountsReader {
     /// A comma-separated file comes from a locale where `.` is the decimal
     /// mark and `,` groups thousands: digit groups are not read there.
     comma_separated: bool,
+    /// Whether the file is a CSV (a workbook has no delimiter).
+    csv: bool,
     columns: [usize; 4],
     header_len: usize,
     rows: Vec<RawRecord>,
@@ -35,10 +37,11 @@ struct CountsReader {
 impl RowSink for CountsReader {
     fn delimiter(&mut self, delimiter: u8) {
         self.comma_separated = delimiter == b',';
+        self.csv = true;
     }
 
     fn header(&mut self, line: u32, header: Vec<String>) -> Result<(), Vec<Message>> {
-        self.columns = map_columns(line, &header)?;
+        self.columns = map_columns(line, &header, self.csv)?;
         self.header_len = header.len();
         Ok(())
     }
@@ -131,20 +134,26 @@ fn month_text(cell: Cell) -> String {
 }
 
 /// Finds the four columns by name.
-fn map_columns(header_line: u32, header: &[String]) -> Result<[usize; 4], Vec<Message>> {
+fn map_columns(header_line: u32, header: &[String], csv: bool) -> Result<[usize; 4], Vec<Message>> {
     let line = Some(header_line);
     let names: Vec<String> = header
         .iter()
         .map(|h| h.trim().trim_matches('"').trim().to_lowercase())
         .collect();
     if names.iter().filter(|n| !n.is_empty()).count() == 1 {
+        let text = if csv {
+            format!(
+                "Trennzeichen nicht erkannt: die Kopfzeile hat nur eine Spalte; {EXPECTED_HEADER}"
+            )
+        } else {
+            format!("Die erste gefüllte Zeile des Tabellenblatts ist keine Kopfzeile (nur eine Spalte, etwa ein Titel); die Tabelle muss mit der Kopfzeile beginnen, {EXPECTED_HEADER}")
+        };
+        let value = header.iter().find(|h| !h.trim().is_empty());
         return Err(vec![Message::error(
             line,
             None,
-            header.first().map(String::as_str),
-            format!(
-                "Trennzeichen nicht erkannt: die Kopfzeile hat nur eine Spalte; {EXPECTED_HEADER}"
-            ),
+            value.map(String::as_str),
+            text,
         )]);
     }
     let wanted: [(&str, &[&str]); 4] = [

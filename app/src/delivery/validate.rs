@@ -371,16 +371,17 @@ fn check_row(
                 if sent_ars(&row.region, repair)
                     .is_some_and(|ars| region.ars.as_deref() != Some(ars.as_str())) =>
             {
-                fail(
-                    COL_REGION,
-                    row.region.trim(),
-                    format!(
-                        "ARS passt zu keiner Gemeinde; die Gemeinde {} ({}) hat die ARS {}",
-                        region.key,
-                        region.name,
-                        region.ars.as_deref().unwrap_or("–")
+                let text = match region.ars.as_deref() {
+                    Some(ars) => format!(
+                        "ARS passt zu keiner Gemeinde; die Gemeinde {} ({}) hat die ARS {ars}",
+                        region.key, region.name
                     ),
-                );
+                    None => format!(
+                        "für die Gemeinde {} ({}) ist keine ARS bekannt; bitte den 8-stelligen AGS {} angeben",
+                        region.key, region.name, region.key
+                    ),
+                };
+                fail(COL_REGION, row.region.trim(), text);
                 None
             }
             Some(region) => {

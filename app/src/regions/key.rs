@@ -18,7 +18,7 @@ pub enum RegionKeyError {
     Empty,
     #[error("Regionalschlüssel darf nur Ziffern enthalten (oder „DE“ für bundesweit)")]
     NotDigits,
-    #[error("Regionalschlüssel hat {0} Stellen; gültig sind 2 (Land), 5 (Kreis), 8 (AGS), 12 (ARS) oder „DE“")]
+    #[error("Regionalschlüssel hat {} {}; gültig sind 2 (Land), 5 (Kreis), 8 (AGS), 12 (ARS) oder „DE“", .0, if *.0 == 1 { "Stelle" } else { "Stellen" })]
     BadLength(usize),
 }
 

@@ -85,7 +85,7 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
             fatal.push(error(
                 "/lieferung_id".into(),
                 other,
-                "lieferung_id fehlt: eine eindeutige Zeichenkette (1–200 Zeichen) je Lieferung angeben",
+                "lieferung_id fehlt oder ist keine Zeichenkette: eine eindeutige Zeichenkette (1–200 Zeichen) je Lieferung angeben",
             ));
             String::new()
         }
