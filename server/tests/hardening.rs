@@ -245,11 +245,70 @@ async fn api_parameters_are_checked_in_german() {
     assert!(body["meldung"].as_str().unwrap().contains("nur_pruefen=ja"));
 
     // Lower-case "bearer" is the same scheme.
+    let csv_again = csv.clone();
     let answer = post("/api/v1/lieferungen/datei?nur_pruefen=true", csv)
         .send()
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
+
+    // A misspelt switch is refused, never ignored (it would store what was
+    // only to be checked).
+    let answer = post(
+        "/api/v1/lieferungen/datei?nurpruefen=true",
+        csv_again.clone(),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 400);
+    let json = |body: serde_json::Value, path: &str| {
+        post(path, body.to_string().into_bytes()).header("content-type", "application/json")
+    };
+    let values = serde_json::json!([{"onlinedienst": "A-KREIS",
+        "werte": [{"region": "14625", "monat": "2024-01", "anzahl": 5}]}]);
+    let checked: Value = json(
+        serde_json::json!({"lieferung_id": "p-1", "nur_pruefen": true, "dienste": values}),
+        "/api/v1/lieferungen",
+    )
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(checked["status"], "GEPRUEFT", "{checked}");
+    for (body, path, status) in [
+        (
+            serde_json::json!({"lieferung_id": "p-2", "nur_pruefen": "ja", "dienste": values}),
+            "/api/v1/lieferungen",
+            422,
+        ),
+        (
+            serde_json::json!({"lieferung_id": "p-3", "nurpruefen": true, "dienste": values}),
+            "/api/v1/lieferungen",
+            422,
+        ),
+        (
+            serde_json::json!({"lieferung_id": "p-4", "modus": "teilweise", "dienste": values}),
+            "/api/v1/lieferungen?modus=atomar",
+            400,
+        ),
+        (
+            serde_json::json!({"lieferung_id": "p-5", "dienste": [{"onlinedienst": "A-KREIS",
+            "werte": [{"region": "14625", "monat": "2024-01", "anzhal": 5}]}]}),
+            "/api/v1/lieferungen",
+            422,
+        ),
+    ] {
+        let answer = json(body.clone(), path).send().await.unwrap();
+        assert_eq!(answer.status().as_u16(), status, "{body}");
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM transaction_count")
+        .fetch_one(app.pool())
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
 
     let huge = vec![b' '; 3 * 1024 * 1024];
     let answer = post("/api/v1/lieferungen", huge)

@@ -19,6 +19,9 @@ pub struct DeliveryRequest {
     /// `atomar` (default: any error stores nothing) or `teilweise`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub modus: Option<String>,
+    /// `true`: run every check and store nothing (as `?nur_pruefen=true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nur_pruefen: Option<bool>,
     pub dienste: Vec<ServiceValues>,
 }
 

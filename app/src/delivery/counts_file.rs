@@ -47,38 +47,34 @@ impl RowSink for CountsReader {
     }
 
     fn row(&mut self, line: u32, mut cells: Vec<Cell>) {
-        if cells.iter().all(|c| match c {
-            Cell::Empty => true,
-            Cell::Text(text) => text.trim().is_empty(),
-            _ => false,
-        }) {
+        if cells.iter().all(is_blank) {
             return;
         }
-        if is_csv_row(&cells) {
-            // Fewer fields, or filled fields beyond the header: a separator
-            // inside a value ("1,234" in a comma file) shifts the columns.
-            let filled = cells
-                .iter()
-                .rposition(|c| !matches!(c, Cell::Text(t) if t.trim().is_empty()))
-                .map_or(0, |last| last + 1);
-            if cells.len() < self.header_len || filled > self.header_len {
-                let hint = if filled > self.header_len {
-                    "; steht ein Trennzeichen in einem Wert? Zahlen ohne Tausender- und Dezimalzeichen angeben, Texte mit Trennzeichen in Anführungszeichen"
-                } else {
-                    ""
-                };
-                self.errors.push(Message::error(
-                    Some(line),
-                    None,
-                    None,
-                    format!(
-                        "{} Felder statt {} wie in der Kopfzeile{hint}",
-                        cells.len().max(filled),
-                        self.header_len
-                    ),
-                ));
-                return;
-            }
+        // Filled cells beyond the header: a separator inside a value ("1,234"
+        // in a comma file, also once Excel opened that file) shifts the
+        // columns. Fewer fields than the header: a CSV row cut short.
+        let filled = cells
+            .iter()
+            .rposition(|c| !is_blank(c))
+            .map_or(0, |last| last + 1);
+        let short = cells.len() < self.header_len && is_csv_row(&cells);
+        if short || filled > self.header_len {
+            let hint = if filled > self.header_len {
+                "; steht ein Trennzeichen in einem Wert? Zahlen ohne Tausender- und Dezimalzeichen angeben, Texte mit Trennzeichen in Anführungszeichen"
+            } else {
+                ""
+            };
+            self.errors.push(Message::error(
+                Some(line),
+                None,
+                None,
+                format!(
+                    "{} Felder statt {} wie in der Kopfzeile{hint}",
+                    if short { cells.len() } else { filled },
+                    self.header_len
+                ),
+            ));
+            return;
         }
         let mut take = |index: usize| {
             cells
@@ -106,6 +102,14 @@ impl RowSink for CountsReader {
             month: month_text(month),
             count: count.into_text(),
         });
+    }
+}
+
+fn is_blank(cell: &Cell) -> bool {
+    match cell {
+        Cell::Empty => true,
+        Cell::Text(text) => text.trim().is_empty(),
+        _ => false,
     }
 }
 
@@ -141,10 +145,12 @@ fn map_columns(header_line: u32, header: &[String], csv: bool) -> Result<[usize;
         .map(|h| h.trim().trim_matches('"').trim().to_lowercase())
         .collect();
     if names.iter().filter(|n| !n.is_empty()).count() == 1 {
-        let text = if csv {
+        let text = if csv && header.len() == 1 {
             format!(
                 "Trennzeichen nicht erkannt: die Kopfzeile hat nur eine Spalte; {EXPECTED_HEADER}"
             )
+        } else if csv {
+            format!("Die erste Zeile ist keine Kopfzeile (nur ein Feld gefüllt, etwa ein Titel); die Datei muss mit der Kopfzeile beginnen, {EXPECTED_HEADER}")
         } else {
             format!("Die erste gefüllte Zeile des Tabellenblatts ist keine Kopfzeile (nur eine Spalte, etwa ein Titel); die Tabelle muss mit der Kopfzeile beginnen, {EXPECTED_HEADER}")
         };
@@ -270,6 +276,47 @@ mod tests {
             read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;;\n").unwrap()[0].count,
             "12"
         );
+    }
+
+    #[test]
+    fn filled_cells_right_of_a_workbook_table_are_refused() {
+        let mut reader = CountsReader::default();
+        let header = ["Onlinedienst", "Region", "Monat", "Anzahl"].map(String::from);
+        reader.header(1, header.to_vec()).unwrap();
+        let text = |t: &str| Cell::Text(t.to_owned());
+        // "1,234" from a comma file that Excel split into two cells.
+        reader.row(
+            2,
+            vec![
+                text("X"),
+                text("01"),
+                text("2024-01"),
+                Cell::Number(1.0),
+                Cell::Number(234.0),
+            ],
+        );
+        reader.row(
+            3,
+            vec![
+                text("X"),
+                text("02"),
+                text("2024-01"),
+                Cell::Number(7.0),
+                Cell::Empty,
+            ],
+        );
+        assert_eq!(reader.errors.len(), 1);
+        assert_eq!(reader.errors[0].line, Some(2));
+        assert!(reader.errors[0].text.starts_with("5 Felder statt 4"));
+        assert_eq!(reader.rows.len(), 1);
+    }
+
+    #[test]
+    fn a_title_row_is_named_as_such() {
+        let err =
+            read_counts(b"Nutzungszahlen September 2024;;;\nOnlinedienst;Region;Monat;Anzahl\n")
+                .unwrap_err();
+        assert!(err[0].text.contains("keine Kopfzeile"), "{err:?}");
     }
 
     #[test]

@@ -158,13 +158,6 @@ fn first_utf8_multibyte(bytes: &[u8]) -> Option<usize> {
 }
 
 fn visit_csv(text: &str, sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
-    // Old Mac spreadsheets ("CSV (Macintosh)") end lines with CR alone.
-    let text: Cow<'_, str> = if text.contains('\r') && !text.contains('\n') {
-        Cow::Owned(text.replace('\r', "\n"))
-    } else {
-        Cow::Borrowed(text)
-    };
-    let text = text.as_ref();
     let (mut line_offset, mut body, mut delimiter) = (0u32, text, None);
     let first_line = text.lines().next().unwrap_or_default();
     if let Some(sep) = first_line.trim().strip_prefix("sep=") {
@@ -210,7 +203,7 @@ fn visit_csv(text: &str, sink: &mut impl RowSink) -> Result<(), Vec<Message>> {
     let line_feeds: Vec<usize> = bytes
         .iter()
         .enumerate()
-        .filter(|(_, &b)| b == b'\n')
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
         .map(|(i, _)| i)
         .collect();
     let line_of = |position: Option<&csv::Position>| -> u32 {
@@ -437,9 +430,14 @@ mod tests {
 
     #[test]
     fn lines_ended_by_cr_alone_are_counted() {
+        // Old Mac spreadsheets ("CSV (Macintosh)") end lines with CR alone,
+        // and edited files mix it with LF and CRLF.
         let table = read_table(b"Onlinedienst;Region\rA;01\rB;02\r").unwrap();
         let lines: Vec<u32> = table.rows.iter().map(|(line, _)| *line).collect();
         assert_eq!(lines, [2, 3]);
+        let table = read_table(b"Onlinedienst;Region\nA;01\rB;02\r\nC;03\nD;04").unwrap();
+        let lines: Vec<u32> = table.rows.iter().map(|(line, _)| *line).collect();
+        assert_eq!(lines, [2, 3, 4, 5]);
     }
 
     #[test]

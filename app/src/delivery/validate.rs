@@ -221,9 +221,11 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
     let mut out = Validation::default();
     // Keys borrow the service and cell names from the master data: no copy
     // per record, which matters for files of hundreds of thousands of rows.
-    // The first line, its count and whether another line contradicts it.
-    let mut seen: HashMap<(&str, &str, Month), (u32, i64, bool)> = HashMap::new();
-    // First lines of contradicted cells: neither value is stored.
+    // Per cell: the first line, its count, whether another line contradicts
+    // it, and the lines that repeated it.
+    type FirstLine = (u32, i64, bool, Vec<u32>);
+    let mut seen: HashMap<(&str, &str, Month), FirstLine> = HashMap::new();
+    // Lines of contradicted cells accepted at first: no value is stored.
     let mut withdrawn: HashSet<u32> = HashSet::new();
 
     for row in rows {
@@ -241,7 +243,8 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
 
         let key = (service.id.as_str(), region.cell_key.as_str(), record.month);
         match seen.get_mut(&key) {
-            Some((first_line, first_count, false)) if *first_count == record.count => {
+            Some((first_line, first_count, false, repeats)) if *first_count == record.count => {
+                repeats.push(row.line);
                 out.messages.push(Message::warning(
                     Some(row.line),
                     None,
@@ -252,24 +255,29 @@ pub fn validate(rows: &[RawRecord], master: &MasterData, repair: KeyRepair) -> V
                     ),
                 ));
             }
-            Some((first_line, first_count, contradicted)) => {
+            Some((first_line, first_count, contradicted, repeats)) => {
                 let text = format!(
                     "Schlüssel ({}, {}, {}) doppelt: Zeile {first_line} = {first_count}, Zeile {} = {}",
                     record.service_id, record.cell_key, record.month, row.line, record.count
                 );
                 if !*contradicted {
-                    // Which value is right is unknown: the first is refused too.
+                    // Which value is right is unknown: the first line and
+                    // its repetitions are refused too.
                     *contradicted = true;
-                    withdrawn.insert(*first_line);
-                    out.messages
-                        .push(Message::error(Some(*first_line), None, None, text.clone()));
+                    for line in std::iter::once(*first_line).chain(repeats.drain(..)) {
+                        withdrawn.insert(line);
+                        out.messages
+                            .retain(|m| m.severity == Severity::Error || m.line != Some(line));
+                        out.messages
+                            .push(Message::error(Some(line), None, None, text.clone()));
+                    }
                 }
                 out.messages
                     .push(Message::error(Some(row.line), None, None, text));
                 out.rejected_lines.push(row.line);
             }
             None => {
-                seen.insert(key, (row.line, record.count, false));
+                seen.insert(key, (row.line, record.count, false, Vec::new()));
                 out.records.push(record);
             }
         }
@@ -758,6 +766,17 @@ mod tests {
         assert_eq!(kept, [3]);
         let lines: Vec<Option<u32>> = v.messages.iter().map(|m| m.line).collect();
         assert_eq!(lines, [Some(2), Some(4), Some(5)]);
+
+        // A repetition accepted before the contradiction is refused as well.
+        let repeated_first = [
+            row(2, "DEMO-0001", "14521430", "2024-03", "40"),
+            row(3, "DEMO-0001", "14521430", "2024-03", "40"),
+            row(4, "DEMO-0001", "14521430", "2024-03", "44"),
+        ];
+        let v = validate(&repeated_first, &master(), KeyRepair::Exact);
+        assert_eq!(v.rejected_lines, [2, 3, 4]);
+        assert!(v.records.is_empty());
+        assert!(v.messages.iter().all(|m| m.severity == Severity::Error));
     }
 
     #[test]

@@ -10,7 +10,10 @@ use serde_json::Value;
 /// A parsed request.
 pub struct JsonDelivery {
     pub lieferung_id: String,
-    pub partial: bool,
+    /// `modus` as the body gives it: `Some(true)` for `teilweise`.
+    pub partial: Option<bool>,
+    /// `"nur_pruefen": true` in the body.
+    pub dry_run: bool,
     pub records: Vec<RawRecord>,
     /// `/dienste/{d}/werte/{w}` of record `line - 1`.
     pub pointers: Vec<String>,
@@ -75,6 +78,29 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
         )]);
     };
     let mut fatal = Vec::new();
+    // A misspelt field is refused, never ignored: a lost "nur_pruefen"
+    // would store what was only to be checked.
+    for (key, value) in root {
+        if !["lieferung_id", "modus", "nur_pruefen", "dienste"].contains(&key.as_str()) {
+            fatal.push(error(
+                format!("/{key}"),
+                Some(value),
+                format!("unbekanntes Feld „{key}“; erlaubt sind lieferung_id, modus, nur_pruefen und dienste"),
+            ));
+        }
+    }
+    let dry_run = match root.get("nur_pruefen") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        other => {
+            fatal.push(error(
+                "/nur_pruefen".into(),
+                other,
+                "nur_pruefen ist true oder false",
+            ));
+            false
+        }
+    };
     let lieferung_id = match root.get("lieferung_id") {
         Some(Value::String(id))
             if !id.trim().is_empty() && id.len() <= 200 && !id.chars().any(char::is_control) =>
@@ -91,16 +117,16 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
         }
     };
     let partial = match root.get("modus") {
-        None | Some(Value::Null) => false,
-        Some(Value::String(m)) if m == "atomar" => false,
-        Some(Value::String(m)) if m == "teilweise" => true,
+        None | Some(Value::Null) => None,
+        Some(Value::String(m)) if m == "atomar" => Some(false),
+        Some(Value::String(m)) if m == "teilweise" => Some(true),
         other => {
             fatal.push(error(
                 "/modus".into(),
                 other,
                 "modus ist „atomar“ (Standard) oder „teilweise“",
             ));
-            false
+            None
         }
     };
     let Some(dienste) = root.get("dienste").and_then(Value::as_array) else {
@@ -118,6 +144,7 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
     let mut delivery = JsonDelivery {
         lieferung_id,
         partial,
+        dry_run,
         records: Vec::new(),
         pointers: Vec::new(),
         structural: Vec::new(),
@@ -127,7 +154,7 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
         let entry = format!("/dienste/{d}");
         let werte = dienst.get("werte").and_then(Value::as_array);
         let service = dienst.get("onlinedienst");
-        let service = match service {
+        let mut service = match service {
             Some(Value::String(s)) => Some(s.clone()),
             other => {
                 delivery.structural.push(error(
@@ -138,6 +165,22 @@ pub fn parse(body: &Value) -> Result<JsonDelivery, Vec<Message>> {
                 None
             }
         };
+        // An entry with a misspelt field is refused with all its values.
+        let unknown = dienst.as_object().into_iter().flat_map(|fields| {
+            fields
+                .keys()
+                .filter(|key| !["onlinedienst", "werte"].contains(&key.as_str()))
+        });
+        for key in unknown {
+            delivery.structural.push(error(
+                format!("{entry}/{key}"),
+                None,
+                format!(
+                    "unbekanntes Feld „{key}“; ein Eintrag von dienste hat onlinedienst und werte"
+                ),
+            ));
+            service = None;
+        }
         let Some(werte) = werte else {
             delivery.structural.push(error(
                 format!("{entry}/werte"),
@@ -180,6 +223,15 @@ fn record(pointer: &str, wert: &Value) -> Result<(String, String, String), Vec<M
         )]);
     };
     let mut errors = Vec::new();
+    for key in fields.keys() {
+        if !["region", "monat", "anzahl"].contains(&key.as_str()) {
+            errors.push(error(
+                format!("{pointer}/{key}"),
+                None,
+                format!("unbekanntes Feld „{key}“; ein Wert hat region, monat und anzahl"),
+            ));
+        }
+    }
     let mut text = |name: &str, what: &str| match fields.get(name) {
         Some(Value::String(s)) => Some(s.clone()),
         None | Some(Value::Null) => {

@@ -19,6 +19,7 @@ use crate::regions::{import_changes_file, LoadChannel, LoadMeta};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ChangesQuery {
     /// `true`: run every check, show what would change, store nothing.
     #[serde(default)]

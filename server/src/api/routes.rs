@@ -57,7 +57,7 @@ impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequestP
             Err(_) => Err(problem(
                 StatusCode::BAD_REQUEST,
                 format!(
-                    "Parameter „{}“ nicht lesbar: nur_pruefen ist true oder false, Monate JJJJ-MM, jeder Parameter höchstens einmal",
+                    "Parameter „{}“ nicht lesbar: nur bekannte Parameter (siehe /api/v1/doku), jeder höchstens einmal; nur_pruefen ist true oder false, Monate JJJJ-MM",
                     parts.uri.query().unwrap_or_default()
                 ),
             )),
@@ -94,6 +94,7 @@ pub(super) fn internal(err: impl std::fmt::Display) -> Response {
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct DeliveryQuery {
     /// `true`: run every check and store nothing.
     #[serde(default)]
@@ -180,13 +181,20 @@ pub(super) async fn post_json(
                 .into_response();
         }
     };
-    let partial = match query.modus.as_deref() {
-        None => request.partial,
-        given => match mode_of(given) {
-            Ok(partial) => partial,
+    let partial = match (query.modus.as_deref(), request.partial) {
+        (None, body) => body.unwrap_or(false),
+        (given, body) => match mode_of(given) {
+            Ok(partial) if body.is_none_or(|body| body == partial) => partial,
+            Ok(_) => {
+                return problem(
+                    StatusCode::BAD_REQUEST,
+                    "modus im Parameter und im JSON widersprechen sich; einmal angeben",
+                )
+            }
             Err(text) => return problem(StatusCode::BAD_REQUEST, text),
         },
     };
+    let dry_run = query.nur_pruefen || request.dry_run;
 
     let principal = caller.principal();
     let request_hash = hex::encode(Sha256::digest(&body));
@@ -210,7 +218,7 @@ pub(super) async fn post_json(
         &request,
         &request_hash,
         partial,
-        query.nur_pruefen,
+        dry_run,
     )
     .await;
     let _ = sqlx::query("SELECT pg_advisory_unlock(hashtextextended($1, 0))")
@@ -569,7 +577,8 @@ pub(super) async fn get_delivery(
     #[allow(clippy::type_complexity)]
     let row: Result<Option<(i64, String, String, Option<String>, i32, i32, i32, i32, i32, bool)>, _> = sqlx::query_as(
         "SELECT id, channel::text, to_char(received_at, 'YYYY-MM-DD\"T\"HH24:MI:SSOF'), external_id,
-                received, new_values, corrected, unchanged, rejected, file_id IS NOT NULL
+                received, new_values, corrected, unchanged, rejected,
+                file_id IS NOT NULL AND ($2::bigint IS NULL OR organisation_id IS NOT DISTINCT FROM $2)
          FROM delivery WHERE id = $1
            AND ($2::bigint IS NULL OR organisation_id = $2 OR $2 = ANY(organisations))",
     )
@@ -606,6 +615,7 @@ pub(super) async fn get_delivery(
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ValuesQuery {
     /// One online service's ID.
     onlinedienst: Option<String>,
@@ -718,6 +728,7 @@ pub(super) async fn get_values(
     Json(DeliveryRequest {
         lieferung_id: Some(format!("rueckgabe-{}", &hex::encode(digest)[..16])),
         modus: None,
+        nur_pruefen: None,
         dienste,
     })
     .into_response()
