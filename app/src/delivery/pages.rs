@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::{channel_label, lieferungen, Answer, DeliveryCounts, JobStatus, ValueHistorySection};
-use crate::ui::{failed, format_number};
+use crate::ui::{failed, format_number, Findings};
 
 /// What the page shows after a check or a store.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,7 +110,7 @@ pub fn DeliveryPage() -> impl IntoView {
                         _ => format!("Lieferung {} gespeichert: {}", answer.lieferung.unwrap_or_default(), answer_text(&answer)),
                     }}
                 </div>
-                <Findings answer=answer/>
+                <Findings fehler=answer.fehler.clone() hinweise=answer.hinweise.clone()/>
             }.into_any(),
             Stage::Failed(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
         })}
@@ -186,26 +186,6 @@ fn answer_text(a: &Answer) -> String {
     )
 }
 
-#[component]
-fn Findings(answer: Answer) -> impl IntoView {
-    let findings: Vec<(bool, String)> = answer
-        .fehler
-        .iter()
-        .map(|f| (true, f.render()))
-        .chain(answer.hinweise.iter().map(|f| (false, f.render())))
-        .collect();
-    (!findings.is_empty()).then(|| {
-        view! {
-            <ul class="messages">
-                {findings.into_iter().map(|(error, text)| {
-                    let (class, prefix) = if error { ("msg-error", "Fehler: ") } else { ("msg-warning", "Hinweis: ") };
-                    view! { <li class=class>{prefix}{text}</li> }
-                }).collect_view()}
-            </ul>
-        }
-    })
-}
-
 /// Every line of the file: the rows that would be stored and the rows with
 /// errors, in file order.
 #[component]
@@ -243,7 +223,7 @@ fn PreviewView(answer: Answer) -> impl IntoView {
         <section aria-labelledby="vorschau-titel" data-testid="vorschau">
             <h2 id="vorschau-titel">"Vorschau"</h2>
             <p>{summary}</p>
-            <Findings answer=answer.clone()/>
+            <Findings fehler=answer.fehler.clone() hinweise=answer.hinweise.clone()/>
             {(!lines.is_empty()).then(|| view! {
                 <table class="data">
                     <caption>"Zeilen der Datei und was mit ihnen geschähe"</caption>

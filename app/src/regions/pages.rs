@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use super::changes::{regionen_aenderungen, KeyChangeAnswer};
 use crate::auth::Role;
-use crate::ui::{failed, CurrentUser, LoginHint};
+use crate::ui::{failed, CurrentUser, Findings, LoginHint};
 
 /// What the page shows after a check or a store.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,7 +104,7 @@ fn ChangesForm() -> impl IntoView {
                 <div class="success" role="status" data-testid="quittung">
                     <Summary text=answer.zusammenfassung.clone()/>
                 </div>
-                <Findings answer=answer/>
+                <Findings fehler=answer.fehler.clone() hinweise=answer.hinweise.clone()/>
             }.into_any(),
             Stage::Failed(text) => view! { <p class="error" role="alert">{text}</p> }.into_any(),
         })}
@@ -150,26 +150,6 @@ fn Summary(text: String) -> impl IntoView {
         .collect_view()
 }
 
-#[component]
-fn Findings(answer: KeyChangeAnswer) -> impl IntoView {
-    let findings: Vec<(bool, String)> = answer
-        .fehler
-        .iter()
-        .map(|f| (true, f.render()))
-        .chain(answer.hinweise.iter().map(|f| (false, f.render())))
-        .collect();
-    (!findings.is_empty()).then(|| {
-        view! {
-            <ul class="messages">
-                {findings.into_iter().map(|(error, text)| {
-                    let (class, prefix) = if error { ("msg-error", "Fehler: ") } else { ("msg-warning", "Hinweis: ") };
-                    view! { <li class=class>{prefix}{text}</li> }
-                }).collect_view()}
-            </ul>
-        }
-    })
-}
-
 /// The summary, the findings and every line of the file with its effect.
 #[component]
 fn Preview(answer: KeyChangeAnswer) -> impl IntoView {
@@ -178,7 +158,7 @@ fn Preview(answer: KeyChangeAnswer) -> impl IntoView {
         <section aria-labelledby="vorschau-titel" data-testid="vorschau">
             <h2 id="vorschau-titel">"Vorschau"</h2>
             <Summary text=answer.zusammenfassung.clone()/>
-            <Findings answer=answer/>
+            <Findings fehler=answer.fehler.clone() hinweise=answer.hinweise.clone()/>
             {(!lines.is_empty()).then(|| view! {
                 <table class="data">
                     <caption>"Zeilen der Datei und was sie bewirken"</caption>

@@ -14,6 +14,7 @@ use crate::auth::{aktueller_benutzer, pages::LoginPage, Role, SessionUser};
 use crate::dashboard::pages::{ServicePage, ServicesPage};
 use crate::delivery::form_page::FormPage;
 use crate::delivery::pages::DeliveryPage;
+use crate::delivery::Finding;
 use crate::error::AppError;
 use crate::reports::pages::ReportPage;
 use crate::tokens::pages::TokensPage;
@@ -152,6 +153,26 @@ pub fn format_number(value: i64) -> String {
         out.insert(0, '-');
     }
     out
+}
+
+/// The errors and warnings of a delivery or an import, each with its place.
+#[component]
+pub fn Findings(fehler: Vec<Finding>, hinweise: Vec<Finding>) -> impl IntoView {
+    let findings: Vec<(bool, String)> = fehler
+        .iter()
+        .map(|f| (true, f.render()))
+        .chain(hinweise.iter().map(|f| (false, f.render())))
+        .collect();
+    (!findings.is_empty()).then(|| {
+        view! {
+            <ul class="messages">
+                {findings.into_iter().map(|(error, text)| {
+                    let (class, prefix) = if error { ("msg-error", "Fehler: ") } else { ("msg-warning", "Hinweis: ") };
+                    view! { <li class=class>{prefix}{text}</li> }
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// Shows an error of a server function, with its itemised messages.
