@@ -4,7 +4,7 @@
 
 #![cfg(feature = "ssr")]
 
-use app::delivery::counts_file::read_counts;
+use app::delivery::counts_file::read_all_counts;
 use app::delivery::validate::{validate, KeyRepair, MasterData, RawRecord};
 use app::delivery::{parse_count, Month};
 use app::regions::RegionKey;
@@ -25,7 +25,7 @@ fn german_grouping(value: u64) -> String {
 proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let _ = read_counts(&bytes);
+        let _ = read_all_counts(&bytes);
     }
 
     #[test]
@@ -66,7 +66,7 @@ proptest! {
             file.push_str(&[service.clone(), region.clone(), format!("{year}-{month:02}"), count].join(&d));
             file.push_str(newline);
         }
-        let parsed = read_counts(file.as_bytes()).expect("valid file");
+        let parsed = read_all_counts(file.as_bytes()).expect("valid file");
         prop_assert_eq!(parsed.len(), rows.len());
         for (i, (row, original)) in parsed.iter().zip(&rows).enumerate() {
             prop_assert_eq!(row.line, i as u32 + 2);

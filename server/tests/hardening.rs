@@ -320,3 +320,59 @@ async fn api_parameters_are_checked_in_german() {
     let body: Value = answer.json().await.unwrap();
     assert!(body["meldung"].as_str().unwrap().contains("höchstens 2 MB"));
 }
+
+/// Lines a file reader refuses (a separator inside a value, an ambiguous
+/// number) are invalid rows like any other: atomic stores nothing, partial
+/// stores the other rows, and the counts add up.
+#[tokio::test]
+async fn lines_refused_while_reading_follow_the_mode() {
+    let app = TestApp::spawn().await;
+    let token = app::tokens::server::create_token(app.pool(), None, "Skript", None)
+        .await
+        .unwrap()
+        .token;
+    let csv = "Onlinedienst,Region,Monat,Anzahl\nA-KREIS,14625,2024-01,1.234\nA-KREIS,14626,2024-01,7\nA-KREIS,14625,2024-02,12,5\n";
+    let post = |mode: &str| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/api/v1/lieferungen/datei?modus={mode}",
+                app.base
+            ))
+            .bearer_auth(&token)
+            .body(csv)
+            .send()
+    };
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM transaction_count")
+            .fetch_one(app.pool())
+            .await
+            .unwrap()
+    };
+
+    let atomic = post("atomar").await.unwrap();
+    assert_eq!(atomic.status(), 422);
+    let body: Value = atomic.json().await.unwrap();
+    let lines: Vec<u64> = body["fehler"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["zeile"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 4], "{body}");
+    assert_eq!(stored().await, 0);
+
+    let partial = post("teilweise").await.unwrap();
+    let status = partial.status();
+    let body: Value = partial.json().await.unwrap();
+    assert_eq!(status, 207, "{body}");
+    assert_eq!(
+        (
+            body["empfangen"].as_u64(),
+            body["fehlerhaft"].as_u64(),
+            body["gespeichert"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1)),
+        "{body}"
+    );
+    assert_eq!(stored().await, 1);
+}

@@ -62,7 +62,7 @@ pub(super) mod server {
     /// Reads the uploaded text.
     pub fn read_rows(content: &str) -> Result<Vec<RawRecord>, AppError> {
         refuse_undecoded(content)?;
-        counts_file::read_counts(content.as_bytes()).map_err(AppError::Invalid)
+        counts_file::read_all_counts(content.as_bytes()).map_err(AppError::Invalid)
     }
 
     fn in_progress(job_id: i64) -> AppError {

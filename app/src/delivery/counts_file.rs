@@ -8,14 +8,43 @@ use super::validate::{Message, RawRecord, COL_COUNT, COL_MONTH, COL_REGION, COL_
 
 const EXPECTED_HEADER: &str = "erwartet Onlinedienst;Region;Monat;Anzahl";
 
-/// The rows of a counts file, or the messages that say why it cannot be read.
-pub fn read_counts(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
+/// A readable counts file: its rows, and the lines refused while reading
+/// (a row cut short or with more fields than the header, an ambiguous
+/// number), which a partial delivery leaves out like any invalid row.
+#[derive(Debug)]
+pub struct CountsFile {
+    pub rows: Vec<RawRecord>,
+    pub refused: Vec<Message>,
+}
+
+impl CountsFile {
+    /// How many lines were refused while reading.
+    pub fn refused_lines(&self) -> u32 {
+        let mut lines: Vec<Option<u32>> = self.refused.iter().map(|m| m.line).collect();
+        lines.dedup();
+        lines.len() as u32
+    }
+}
+
+/// The rows and refused lines of a counts file, or the messages that say
+/// why it cannot be read at all.
+pub fn read_counts(bytes: &[u8]) -> Result<CountsFile, Vec<Message>> {
     let mut reader = CountsReader::default();
     visit_table(bytes, &mut reader)?;
-    if reader.errors.is_empty() {
-        Ok(reader.rows)
+    Ok(CountsFile {
+        rows: reader.rows,
+        refused: reader.errors,
+    })
+}
+
+/// Every row, or the messages if any line is refused (for callers without
+/// a partial mode).
+pub fn read_all_counts(bytes: &[u8]) -> Result<Vec<RawRecord>, Vec<Message>> {
+    let file = read_counts(bytes)?;
+    if file.refused.is_empty() {
+        Ok(file.rows)
     } else {
-        Err(reader.errors)
+        Err(file.refused)
     }
 }
 
@@ -192,7 +221,7 @@ mod tests {
 
     #[test]
     fn bom_sep_line_and_crlf() {
-        let rows = read_counts(
+        let rows = read_all_counts(
             "\u{feff}sep=;\r\nOnlinedienst;Region;Monat;Anzahl\r\nDEMO-0003;09162000;2024-05;4711\r\n".as_bytes(),
         )
         .unwrap();
@@ -203,7 +232,7 @@ mod tests {
 
     #[test]
     fn quoted_header_after_bom() {
-        let rows = read_counts(
+        let rows = read_all_counts(
             "\u{feff}\"Onlinedienst\";\"Region\";\"Monat\";\"Anzahl\"\r\n\"DEMO-0003\";\"09162000\";\"2024-05\";\"4711\"\r\n"
                 .as_bytes(),
         )
@@ -214,19 +243,19 @@ mod tests {
 
     #[test]
     fn comma_and_tab_files_and_column_order() {
-        let rows = read_counts(b"Anzahl,Monat,Region,Onlinedienst\n5,2024-01,01,X\n").unwrap();
+        let rows = read_all_counts(b"Anzahl,Monat,Region,Onlinedienst\n5,2024-01,01,X\n").unwrap();
         assert_eq!(
             (rows[0].service.as_str(), rows[0].count.as_str()),
             ("X", "5")
         );
         let rows =
-            read_counts(b"Onlinedienst\tRegion\tMonat\tAnzahl\nX\t01\t2024-01\t7\n").unwrap();
+            read_all_counts(b"Onlinedienst\tRegion\tMonat\tAnzahl\nX\t01\t2024-01\t7\n").unwrap();
         assert_eq!(rows[0].count, "7");
     }
 
     #[test]
     fn windows_1252_files_are_read() {
-        let rows = read_counts(
+        let rows = read_all_counts(
             b"Onlinedienst;Region;Monat;Anzahl\nD\xfcsseldorf;05111000;M\xe4rz 2024;1\n",
         )
         .unwrap();
@@ -236,7 +265,7 @@ mod tests {
 
     #[test]
     fn digit_groups_in_comma_files_are_refused_as_ambiguous() {
-        let err = read_counts(
+        let err = read_all_counts(
             b"Onlinedienst,Region,Monat,Anzahl\nX,01,2024-01,1.234\nX,02,2024-01,\"1,234\"\nX,03,2024-01,7\n",
         )
         .unwrap_err();
@@ -251,7 +280,7 @@ mod tests {
         assert!(err[0].text.contains("mehrdeutig"));
         // In a semicolon file the German digit groups stay readable.
         assert_eq!(
-            read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;1.234\n").unwrap()[0]
+            read_all_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;1.234\n").unwrap()[0]
                 .count,
             "1.234"
         );
@@ -259,21 +288,23 @@ mod tests {
 
     #[test]
     fn a_separator_inside_a_value_is_refused_not_cut_off() {
-        let err =
-            read_counts(b"Onlinedienst,Region,Monat,Anzahl\nX,01,2024-01,1,234\nX,02,2024-01,7,\n")
-                .unwrap_err();
+        let err = read_all_counts(
+            b"Onlinedienst,Region,Monat,Anzahl\nX,01,2024-01,1,234\nX,02,2024-01,7,\n",
+        )
+        .unwrap_err();
         assert_eq!(err.len(), 1, "{err:?}");
         assert_eq!(err[0].line, Some(2));
         assert!(err[0].text.starts_with("5 Felder statt 4"), "{err:?}");
         let err =
-            read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;5\n").unwrap_err();
+            read_all_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;5\n").unwrap_err();
         assert!(
             err[0].text.contains("Trennzeichen in einem Wert"),
             "{err:?}"
         );
         // Empty trailing fields, as spreadsheets write them, are fine.
         assert_eq!(
-            read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;;\n").unwrap()[0].count,
+            read_all_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01;2024-01;12;;\n").unwrap()[0]
+                .count,
             "12"
         );
     }
@@ -313,27 +344,28 @@ mod tests {
 
     #[test]
     fn a_title_row_is_named_as_such() {
-        let err =
-            read_counts(b"Nutzungszahlen September 2024;;;\nOnlinedienst;Region;Monat;Anzahl\n")
-                .unwrap_err();
+        let err = read_all_counts(
+            b"Nutzungszahlen September 2024;;;\nOnlinedienst;Region;Monat;Anzahl\n",
+        )
+        .unwrap_err();
         assert!(err[0].text.contains("keine Kopfzeile"), "{err:?}");
     }
 
     #[test]
     fn one_column_header_is_refused() {
-        let err = read_counts(b"Onlinedienst Region Monat Anzahl\nx\n").unwrap_err();
+        let err = read_all_counts(b"Onlinedienst Region Monat Anzahl\nx\n").unwrap_err();
         assert!(err[0].text.contains("Trennzeichen nicht erkannt"));
     }
 
     #[test]
     fn missing_column_is_named() {
-        let err = read_counts(b"Onlinedienst;Region;Monat\nX;01;2024-01\n").unwrap_err();
+        let err = read_all_counts(b"Onlinedienst;Region;Monat\nX;01;2024-01\n").unwrap_err();
         assert!(err[0].text.contains("„Anzahl“"));
     }
 
     #[test]
     fn short_rows_are_named() {
-        let err = read_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01\n").unwrap_err();
+        let err = read_all_counts(b"Onlinedienst;Region;Monat;Anzahl\nX;01\n").unwrap_err();
         assert_eq!(err[0].line, Some(2));
         assert!(err[0].text.contains("2 Felder statt 4"));
     }

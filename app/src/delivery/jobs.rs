@@ -18,7 +18,7 @@ use sqlx::{PgPool, Postgres, Transaction};
 use tokio::sync::Semaphore;
 
 use super::store::{deliver, Channel, Deliverer, DeliveryMeta, Mode, Outcome};
-use super::validate::{KeyRepair, Message, RawRecord};
+use super::validate::{KeyRepair, Message};
 use super::{counts_file, Answer, Finding, JobStatus};
 use crate::error::AppError;
 
@@ -240,7 +240,7 @@ fn mode_text(mode: Mode) -> &'static str {
 }
 
 /// A file's rows, or the messages why it cannot be read.
-pub type Read = Result<Vec<RawRecord>, Vec<Message>>;
+pub type Read = Result<counts_file::CountsFile, Vec<Message>>;
 
 /// A job as stored.
 #[derive(sqlx::FromRow)]
@@ -376,6 +376,8 @@ pub struct Progress {
     dry_run: bool,
     last_write: Mutex<Instant>,
     finished: Mutex<Option<(u16, String)>>,
+    /// Lines the reader refused: part of the final answer.
+    refused: Mutex<Vec<Message>>,
 }
 
 impl Progress {
@@ -387,6 +389,7 @@ impl Progress {
             dry_run: job.dry_run,
             last_write: Mutex::new(Instant::now()),
             finished: Mutex::new(None),
+            refused: Mutex::new(Vec::new()),
         }
     }
 
@@ -434,8 +437,9 @@ impl Progress {
         tx: &mut Transaction<'_, Postgres>,
         outcome: &Outcome,
     ) -> Result<(), AppError> {
+        let refused = self.refused.lock().map(|r| r.clone()).unwrap_or_default();
         let (status, mut answer) =
-            Answer::new(outcome, Vec::new(), self.partial, self.dry_run, |_| None);
+            Answer::new(outcome, refused, self.partial, self.dry_run, |_| None);
         answer.auftrag = Some(job_ref(self.job_id));
         let body = serde_json::to_string(&answer).map_err(AppError::internal)?;
         sqlx::query(
@@ -560,8 +564,8 @@ async fn work(
             counts_file::read_counts(&bytes)
         }
     };
-    let rows = match read {
-        Ok(rows) => rows,
+    let file = match read {
+        Ok(file) => file,
         Err(messages) => {
             let answer = Answer {
                 status: "ABGELEHNT".to_owned(),
@@ -589,18 +593,32 @@ async fn work(
         external_id: None,
         file_id: Some(job.file_id),
         progress: Some(progress),
-        refused_before: 0,
+        refused_before: file.refused_lines(),
     };
     let mode = if job.partial() {
         Mode::Partial
     } else {
         Mode::Atomic
     };
-    let outcome = deliver(pool, &meta, rows, KeyRepair::LeadingZero, mode, job.dry_run).await?;
+    // Lines refused while reading store nothing in atomic mode either.
+    let store_nothing = job.dry_run || (!job.partial() && !file.refused.is_empty());
+    if let Ok(mut refused) = progress.refused.lock() {
+        refused.clone_from(&file.refused);
+    }
+    let outcome = deliver(
+        pool,
+        &meta,
+        file.rows,
+        KeyRepair::LeadingZero,
+        mode,
+        store_nothing,
+    )
+    .await?;
     if let Some(done) = progress.finished() {
         return Ok(done);
     }
-    let (status, answer) = Answer::new(&outcome, Vec::new(), job.partial(), job.dry_run, |_| None);
+    let (status, answer) =
+        Answer::new(&outcome, file.refused, job.partial(), job.dry_run, |_| None);
     finish(pool, job, status, answer, "done").await
 }
 

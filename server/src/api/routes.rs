@@ -408,7 +408,7 @@ pub(super) async fn post_file(
     drop(bytes);
     if read
         .as_ref()
-        .is_ok_and(|rows| state.jobs.is_large(rows.len()))
+        .is_ok_and(|file| state.jobs.is_large(file.rows.len()))
     {
         state.jobs.spawn(job_id, Some(read));
         return files::job_accepted(&state, job_id).await;
@@ -435,18 +435,29 @@ async fn check_file(
 ) -> Response {
     let read = counts_file::read_counts(&bytes);
     drop(bytes);
-    let rows = match read {
-        Ok(rows) => rows,
+    let file = match read {
+        Ok(file) => file,
         Err(messages) => return unreadable(messages, true),
     };
     let mode = if partial { Mode::Partial } else { Mode::Atomic };
-    let meta = meta(caller, channel, None, None);
-    let outcome = match deliver(&state.pool, &meta, rows, KeyRepair::LeadingZero, mode, true).await
+    let meta = DeliveryMeta {
+        refused_before: file.refused_lines(),
+        ..meta(caller, channel, None, None)
+    };
+    let outcome = match deliver(
+        &state.pool,
+        &meta,
+        file.rows,
+        KeyRepair::LeadingZero,
+        mode,
+        true,
+    )
+    .await
     {
         Ok(outcome) => outcome,
         Err(err) => return internal(err),
     };
-    let (status, answer) = Answer::new(&outcome, Vec::new(), partial, true, |_| None);
+    let (status, answer) = Answer::new(&outcome, file.refused, partial, true, |_| None);
     (code(status), Json(answer)).into_response()
 }
 
