@@ -121,10 +121,11 @@ pub fn DeliveryPage() -> impl IntoView {
                 Ok(list) if list.is_empty() => view! { <p>"Noch keine Lieferungen."</p> }.into_any(),
                 Ok(list) => view! {
                     <table class="data" data-testid="lieferungen">
-                        <caption>"Lieferungen Ihrer Organisation, neueste zuerst"</caption>
+                        <caption>"Lieferungen, die Ihre Werte betreffen, neueste zuerst"</caption>
                         <thead><tr>
                             <th scope="col">"Nr."</th><th scope="col">"Eingang"</th><th scope="col">"Weg"</th>
-                            <th scope="col">"Originaldatei"</th><th scope="col">"Von"</th><th scope="col">"Ergebnis"</th>
+                            <th scope="col">"Originaldatei"</th><th scope="col">"Von"</th>
+                            <th scope="col">"Organisation"</th><th scope="col">"Ergebnis"</th>
                         </tr></thead>
                         <tbody>
                             {list.into_iter().map(|d| view! {
@@ -133,7 +134,8 @@ pub fn DeliveryPage() -> impl IntoView {
                                     <td>{d.received_at}</td>
                                     <td>{channel_label(&d.channel)}</td>
                                     <td>{file_link(d.id, d.has_file, d.file_name)}</td>
-                                    <td>{d.user.or(d.organisation).unwrap_or_default()}</td>
+                                    <td>{d.user.unwrap_or_else(|| "–".to_owned())}</td>
+                                    <td>{d.organisation.unwrap_or_default()}</td>
                                     <td>{counts_text(&d.counts)}</td>
                                 </tr>
                             }).collect_view()}
