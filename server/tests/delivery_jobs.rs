@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use app::delivery::jobs::{self, JobQueue, Submitted, Upload};
 use app::delivery::store::{Channel, Mode};
-use common::{Actor, TestApp, TestDb};
+use common::{token, Actor, TestApp, TestDb};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -85,18 +85,6 @@ async fn organisation(app: &TestApp, name: &str) -> i64 {
         .fetch_one(app.pool())
         .await
         .expect("organisation")
-}
-
-/// A token of the organisation, or of the ZSK team.
-async fn token(app: &TestApp, organisation_name: Option<&str>) -> String {
-    let id = match organisation_name {
-        Some(name) => Some(organisation(app, name).await),
-        None => None,
-    };
-    app::tokens::server::create_token(app.pool(), id, "Fachverfahren", None)
-        .await
-        .expect("token")
-        .token
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {

@@ -4,26 +4,8 @@
 
 mod common;
 
-use common::{case_app, fixture, value, TestApp};
+use common::{case_app, fixture, token, value, TestApp};
 use serde_json::{json, Value};
-
-/// A token of the organisation that operates DEMO-0001 and DEMO-0002.
-async fn token(app: &TestApp, organisation: Option<&str>) -> String {
-    let id: Option<i64> = match organisation {
-        Some(name) => Some(
-            sqlx::query_scalar("SELECT id FROM organisation WHERE name = $1")
-                .bind(name)
-                .fetch_one(app.pool())
-                .await
-                .unwrap(),
-        ),
-        None => None,
-    };
-    app::tokens::server::create_token(app.pool(), id, "Test", None)
-        .await
-        .unwrap()
-        .token
-}
 
 const KOMMUNAL: Option<&str> = Some("Demo-Kommunal-IT (fiktiv)");
 

@@ -13,7 +13,7 @@
 
 mod common;
 
-use common::{reference_dir, value, Actor, TestApp};
+use common::{actors, reference_dir, token, value, TestApp};
 use serde_json::{json, Value};
 
 const HEADER: &str = "Schlüssel alt;Name alt;Schlüssel neu;Stichtag\n";
@@ -40,23 +40,6 @@ async fn app() -> TestApp {
     .await
     .expect("regions");
     app
-}
-
-async fn token(app: &TestApp, organisation: Option<&str>) -> String {
-    let id: Option<i64> = match organisation {
-        Some(name) => Some(
-            sqlx::query_scalar("SELECT id FROM organisation WHERE name = $1")
-                .bind(name)
-                .fetch_one(app.pool())
-                .await
-                .unwrap(),
-        ),
-        None => None,
-    };
-    app::tokens::server::create_token(app.pool(), id, "Test", None)
-        .await
-        .unwrap()
-        .token
 }
 
 async fn answer(response: reqwest::Response) -> (u16, Value) {
@@ -651,39 +634,6 @@ async fn a_register_that_knew_the_key_earlier_needs_no_carry_on_line() {
             .0,
         422
     );
-}
-
-struct Actors {
-    anonymous: Actor,
-    admin: Actor,
-    submitter_a: Actor,
-    submitter_b: Actor,
-    reader_bautzen: Actor,
-    reader_sh: Actor,
-}
-
-async fn actors(app: &TestApp) -> Actors {
-    Actors {
-        anonymous: app.anonymous(),
-        admin: app.actor("admin").await,
-        submitter_a: app.actor("lieferant-a").await,
-        submitter_b: app.actor("lieferant-b").await,
-        reader_bautzen: app.actor("leser-bautzen").await,
-        reader_sh: app.actor("leser-sh").await,
-    }
-}
-
-impl Actors {
-    fn all(&self) -> [&Actor; 6] {
-        [
-            &self.anonymous,
-            &self.admin,
-            &self.submitter_a,
-            &self.submitter_b,
-            &self.reader_bautzen,
-            &self.reader_sh,
-        ]
-    }
 }
 
 #[tokio::test]

@@ -5,30 +5,10 @@
 
 mod common;
 
-use common::{Actor, TestApp};
+use common::{actors, Actor, Actors, TestApp};
 use serde_json::Value;
 
 const CSV_A: &str = "Onlinedienst;Region;Monat;Anzahl\nA-KREIS;14625;2024-01;5\n";
-
-struct Actors {
-    anonymous: Actor,
-    admin: Actor,
-    submitter_a: Actor,
-    submitter_b: Actor,
-    reader_bautzen: Actor,
-    reader_sh: Actor,
-}
-
-async fn actors(app: &TestApp) -> Actors {
-    Actors {
-        anonymous: app.anonymous(),
-        admin: app.actor("admin").await,
-        submitter_a: app.actor("lieferant-a").await,
-        submitter_b: app.actor("lieferant-b").await,
-        reader_bautzen: app.actor("leser-bautzen").await,
-        reader_sh: app.actor("leser-sh").await,
-    }
-}
 
 async fn status(actor: &Actor, endpoint: &str, args: &[(&str, &str)]) -> u16 {
     actor.call(endpoint, args).await.status().as_u16()
@@ -136,14 +116,7 @@ async fn every_server_function_checks_the_role() {
 async fn plain_routes_for_every_actor() {
     let app = TestApp::spawn().await;
     let a = actors(&app).await;
-    for actor in [
-        &a.anonymous,
-        &a.admin,
-        &a.submitter_a,
-        &a.submitter_b,
-        &a.reader_bautzen,
-        &a.reader_sh,
-    ] {
+    for actor in a.all() {
         let health = actor.get("/healthz").await;
         assert_eq!(health.status(), 200);
         let body: Value = health.json().await.unwrap();

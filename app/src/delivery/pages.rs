@@ -292,12 +292,7 @@ mod upload {
                 Err(_) => return Err(lost),
             }
         }
-        let answer: Answer = serde_json::from_str(&text)
-            .map_err(|_| format!("Unerwartete Antwort des Servers ({status})"))?;
-        match (status, &answer.meldung) {
-            (status, Some(text)) if status >= 400 => Err(text.clone()),
-            _ => Ok(answer),
-        }
+        crate::ui::upload::parse_answer(status, &text, |a: &Answer| a.meldung.as_ref())
     }
 
     #[cfg(not(feature = "csr"))]

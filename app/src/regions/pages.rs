@@ -192,12 +192,7 @@ mod upload {
     pub async fn send(file: &SelectedFile, dry_run: bool) -> Result<KeyChangeAnswer, String> {
         let url = format!("/api/v1/regionen/aenderungen?nur_pruefen={dry_run}");
         let (status, text) = crate::ui::upload::post_file(&url, file).await?;
-        let answer: KeyChangeAnswer = serde_json::from_str(&text)
-            .map_err(|_| format!("Unerwartete Antwort des Servers ({status})"))?;
-        match (status, &answer.meldung) {
-            (status, Some(text)) if status >= 400 => Err(text.clone()),
-            _ => Ok(answer),
-        }
+        crate::ui::upload::parse_answer(status, &text, |a: &KeyChangeAnswer| a.meldung.as_ref())
     }
 
     #[cfg(not(feature = "csr"))]

@@ -37,6 +37,22 @@ pub async fn post_file(url: &str, file: &SelectedFile) -> Result<(u16, String), 
     fetch(url, &init).await.map_err(|_| NOT_SENT.to_owned())
 }
 
+/// The answer of a file endpoint; a refusal (4xx, 5xx) with a message of
+/// its own as that message.
+#[cfg(feature = "csr")]
+pub fn parse_answer<T: serde::de::DeserializeOwned>(
+    status: u16,
+    text: &str,
+    message: impl Fn(&T) -> Option<&String>,
+) -> Result<T, String> {
+    let answer: T = serde_json::from_str(text)
+        .map_err(|_| format!("Unerwartete Antwort des Servers ({status})"))?;
+    match message(&answer) {
+        Some(text) if status >= 400 => Err(text.clone()),
+        _ => Ok(answer),
+    }
+}
+
 /// GETs a URL of this origin: status and body.
 #[cfg(feature = "csr")]
 pub async fn get(url: &str) -> Result<(u16, String), String> {

@@ -385,3 +385,56 @@ pub async fn value(app: &TestApp, service: &str, region: &str, month: &str) -> O
     .await
     .expect("query")
 }
+
+/// A token of the named organisation, or of the ZSK team (`None`).
+pub async fn token(app: &TestApp, organisation: Option<&str>) -> String {
+    let id: Option<i64> = match organisation {
+        Some(name) => Some(
+            sqlx::query_scalar("SELECT id FROM organisation WHERE name = $1")
+                .bind(name)
+                .fetch_one(app.pool())
+                .await
+                .expect("organisation"),
+        ),
+        None => None,
+    };
+    app::tokens::server::create_token(app.pool(), id, "Fachverfahren", None)
+        .await
+        .expect("token")
+        .token
+}
+
+/// One client per role and scope of the seed.
+pub struct Actors {
+    pub anonymous: Actor,
+    pub admin: Actor,
+    pub submitter_a: Actor,
+    pub submitter_b: Actor,
+    pub reader_bautzen: Actor,
+    pub reader_sh: Actor,
+}
+
+impl Actors {
+    /// Every actor, in the order of the fields.
+    pub fn all(&self) -> [&Actor; 6] {
+        [
+            &self.anonymous,
+            &self.admin,
+            &self.submitter_a,
+            &self.submitter_b,
+            &self.reader_bautzen,
+            &self.reader_sh,
+        ]
+    }
+}
+
+pub async fn actors(app: &TestApp) -> Actors {
+    Actors {
+        anonymous: app.anonymous(),
+        admin: app.actor("admin").await,
+        submitter_a: app.actor("lieferant-a").await,
+        submitter_b: app.actor("lieferant-b").await,
+        reader_bautzen: app.actor("leser-bautzen").await,
+        reader_sh: app.actor("leser-sh").await,
+    }
+}
